@@ -1,0 +1,68 @@
+// The Source interface: where rows come from. Both the native Lance reader (local LanceDB
+// databases) and the LanceDB Cloud REST client implement it; everything above (connect, pipeline,
+// CLI) sees only this. A Source is used from one thread at a time; the readers it returns may be
+// consumed on another thread but not concurrently with the Source itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lanceflow/arrow/array.h"
+#include "lanceflow/core/result.h"
+
+namespace lanceflow::source {
+
+// What a table looks like at one version.
+struct TableDescription {
+  std::string name;
+  uint64_t version = 0;
+  arrow::SchemaPtr schema;
+};
+
+struct VersionInfo {
+  uint64_t version = 0;
+  std::string timestamp;  // RFC 3339, UTC
+};
+
+struct ScanOptions {
+  // Top-level column names to return, in this order; empty = every column of the schema.
+  std::vector<std::string> columns;
+  // A predicate in lanceflow's filter language (see expr/filter.h); empty = all rows.
+  std::string filter;
+  // The table version to read; nullopt = the latest, pinned once when the scan starts.
+  std::optional<uint64_t> version;
+  // Stop after this many rows; -1 = no limit.
+  int64_t limit = -1;
+  // Preferred rows per batch (a hint; sources may return smaller batches). 0 = source default.
+  int64_t batch_rows = 0;
+};
+
+// A scan in progress: the batches plus the version it is pinned to.
+struct Scan {
+  uint64_t version = 0;
+  std::unique_ptr<arrow::RecordBatchReader> reader;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Names of the tables, sorted.
+  virtual Result<std::vector<std::string>> ListTables() = 0;
+  // Schema and version of `table` at `version` (nullopt = latest). NotFound for an unknown table
+  // or version.
+  virtual Result<TableDescription> Describe(const std::string& table,
+                                            std::optional<uint64_t> version) = 0;
+  // Rows matching `filter` (empty = all) at `version`.
+  virtual Result<int64_t> CountRows(const std::string& table, const std::string& filter,
+                                    std::optional<uint64_t> version) = 0;
+  virtual Result<std::vector<VersionInfo>> ListVersions(const std::string& table) = 0;
+  // Streams the rows of one consistent table version. Unknown columns and invalid filters are
+  // reported here, before any row is produced.
+  virtual Result<Scan> OpenScan(const std::string& table, const ScanOptions& options) = 0;
+};
+
+}  // namespace lanceflow::source
