@@ -8,7 +8,12 @@
 //   struct:             [validity] + one child per field
 //   dictionary:         [validity, indices] with `dictionary` holding the values
 // A validity buffer may be null, meaning "all valid". `offset` is a logical slot offset applied
-// to every buffer of this array (not to children, whose positions come from offsets).
+// to every buffer of this array. Children are not sliced with their parent: list children are
+// addressed through the offsets, struct slot i is child slot offset+i, and fixed_size_list slot i
+// holds child slots [(offset+i)*list_size, (offset+i+1)*list_size).
+// Buffers other than validity may be null or short only where no byte of them is addressed: an
+// array of length 0 may have a null or empty offsets buffer (Arrow IPC writers emit those), so
+// never read the offsets of an empty array.
 // Thread safety: ArrayData is immutable once built and may be shared.
 #pragma once
 
@@ -54,7 +59,7 @@ struct ArrayData {
     return buffers[1]->data_as<OffsetT>() + offset;
   }
 
-  // Zero-copy slice [start, start+len).
+  // Zero-copy slice [start, start+len), clamped to [0, length).
   ArrayDataPtr Slice(int64_t start, int64_t len) const;
 
  private:
@@ -64,11 +69,24 @@ struct ArrayData {
 // Counts null slots (from the validity bitmap) in [offset, offset+length).
 int64_t CountNulls(const ArrayData& data);
 
-// Checks that buffers, offsets and children are consistent with the type and length: buffer
-// sizes large enough, offsets monotonic and in bounds, dictionary indices in range, UTF-8 valid
-// for utf8 columns (when `full` is true). Every decoder of untrusted bytes calls this before
-// handing an array out.
+// Deepest nesting of types/arrays (struct, list, dictionary levels) that validation accepts.
+inline constexpr int kMaxValidationDepth = 64;
+
+// Checks that buffers, offsets and children are consistent with the type and length, so that
+// reading any slot stays in bounds: a well-formed type, buffer count, every buffer large enough
+// for offset+length and aligned for its element type, offsets non-decreasing from a
+// non-negative first offset and ending within the data buffer / child, child lengths, dictionary
+// indices of valid slots within the dictionary, null_count within 0..length (or -1), nesting at
+// most kMaxValidationDepth. With `full` it also checks what costs a pass over the values: UTF-8
+// of utf8/large_utf8 values (valid slots), decimal values within their precision, and that a
+// known null_count matches the bitmap. Errors are kCorrupt and name the nested field and slot.
+// Every decoder of untrusted bytes calls this before handing an array out.
 Status ValidateArray(const ArrayData& data, bool full = true);
+
+// Checks that a type is well formed, as ValidateArray does for an array's type: child field
+// counts, time units, decimal precision (1..38 / 1..76) and scale (within +-max precision),
+// integer dictionary indices, nesting depth. Errors are kCorrupt.
+Status ValidateDataType(const DataType& type);
 
 class RecordBatch {
  public:
