@@ -26,7 +26,8 @@ forever). Kinds (`kind`, or inferred from the keys present):
   delay      sleep `delay_ms` before the answer, then answer normally (`delay_ms` also works as
              an extra on every other kind)
   truncate   send the headers of the real answer (full Content-Length, or chunked), then only
-             `bytes` (or `fraction`, default 0.5) of the body, and close the connection
+             `bytes` (or `fraction`, default 0.5) of the body, and close the connection; a
+             chunked stream without `bytes` is cut halfway through its first record batch
   slow_body  send the real body in `chunk_bytes` pieces (default 64) every `interval_ms` (50)
   malformed  answer 200 with a complete but invalid body: `body` if given, else a per-endpoint
              default (non-IPC bytes under an Arrow content type for queries, cut JSON for
@@ -229,10 +230,10 @@ class FaultRule:
         self.spec = dict(spec)
         kind = spec.get("kind")
         if kind is None:
-            for candidate, key in (("status", "status"), ("reset", None), ("truncate", "bytes"),
+            for candidate, key in (("status", "status"), ("truncate", "bytes"),
                                    ("truncate", "fraction"), ("slow_body", "chunk_bytes"),
                                    ("slow_body", "interval_ms"), ("delay", "delay_ms")):
-                if key is not None and key in spec:
+                if key in spec:
                     kind = candidate
                     break
         if kind not in _FAULT_KINDS:
