@@ -161,12 +161,14 @@ Result<std::shared_ptr<PreparedRequest>> Prepare(const HttpRequest& request) {
                  p->method == "PATCH";
 
   bool has_content_type = false;
-  curl_slist* list = nullptr;
   auto append = [&](const std::string& line) -> Status {
-    curl_slist* next = curl_slist_append(list, line.c_str());
-    if (next == nullptr) return Status::Internal("out of memory building HTTP headers");
-    list = next;
-    p->headers.reset(list);
+    // Returns the head of the list: the same node after the first append.
+    curl_slist* head = curl_slist_append(p->headers.get(), line.c_str());
+    if (head == nullptr) return Status::Internal("out of memory building HTTP headers");
+    if (head != p->headers.get()) {
+      (void)p->headers.release();
+      p->headers.reset(head);
+    }
     return Status::OK();
   };
   for (const auto& [name, value] : request.headers) {
