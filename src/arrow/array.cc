@@ -423,8 +423,10 @@ Status Validator::Validate(const ArrayData& a, const Path* path, int depth) cons
   }
 
   // Validity bitmap.
-  LF_RETURN_NOT_OK(CheckBuffer(a, path, 0, a.length > 0 ? BytesForBits(end) : 0, 1, "validity"));
-  if (!a.buffers[0] && a.null_count > 0) {
+  if (a.buffers[0]) {  // null means all valid
+    LF_RETURN_NOT_OK(
+        CheckBuffer(a, path, 0, a.length > 0 ? BytesForBits(end) : 0, 1, "validity"));
+  } else if (a.null_count > 0) {
     return Error(path, &a,
                  "null count " + std::to_string(a.null_count) + " without a validity buffer");
   }
