@@ -1,2 +1,256 @@
+// The lanceflow program. Exit status: 0 success, 2 usage error, 1 any other failure; errors are
+// one line on stderr starting "lanceflow: error: ", with secrets redacted.
+#include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
-int main() { std::puts("lanceflow"); return 0; }
+#include <iostream>
+#include <sstream>
+
+#include "lanceflow/connect/spark_schema.h"
+#include "lanceflow/core/log.h"
+#include "lanceflow/source/schema_json.h"
+#include "output.h"
+#include "source_factory.h"
+
+namespace lanceflow::cli {
+namespace {
+
+constexpr const char* kVersion = "lanceflow 0.1.0";
+
+int Fail(const Status& st) {
+  if (st.code() == StatusCode::kCancelled) return 0;  // the reader of our output went away
+  std::string msg = Redact(st.message());
+  for (char& c : msg) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::fprintf(stderr, "lanceflow: error: %s\n", msg.c_str());
+  return 1;
+}
+
+std::vector<std::string> SplitColumns(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  for (auto& c : out) {
+    auto b = c.find_first_not_of(' ');
+    auto e = c.find_last_not_of(' ');
+    c = b == std::string::npos ? "" : c.substr(b, e - b + 1);
+  }
+  return out;
+}
+
+void AddSourceOptions(CLI::App* cmd, SourceSpec* spec) {
+  cmd->add_option("--source", spec->source,
+                  "Where the tables are: a LanceDB database directory (or file:///path), or "
+                  "db://PROJECT for LanceDB Cloud / Enterprise")
+      ->required()
+      ->group("Source");
+  cmd->add_option("--region", spec->region, "LanceDB Cloud region (db:// sources)")
+      ->capture_default_str()
+      ->group("Source");
+  cmd->add_option("--host-override", spec->host_override,
+                  "Base URL replacing https://PROJECT.REGION.api.lancedb.com, e.g. "
+                  "http://127.0.0.1:8080 (also env LANCEDB_HOST_OVERRIDE)")
+      ->group("Source");
+  cmd->add_option("--api-key-file", spec->api_key_file,
+                  "File holding the API key (default: env LANCEDB_API_KEY). The key is never "
+                  "accepted on the command line")
+      ->group("Source");
+  cmd->add_option("--connect-timeout", spec->connect_timeout_ms,
+                  "HTTP connect timeout in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{600'000}))
+      ->group("Source");
+  cmd->add_option("--read-timeout", spec->read_timeout_ms,
+                  "HTTP inactivity timeout in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+      ->group("Source");
+  cmd->add_option("--max-attempts", spec->max_attempts,
+                  "Attempts per HTTP request (429, 5xx and transport failures are retried)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20))
+      ->group("Source");
+}
+
+int RunTables(const SourceSpec& spec) {
+  auto src = OpenSource(spec);
+  if (!src.ok()) return Fail(src.status());
+  auto names = (*src)->ListTables();
+  if (!names.ok()) return Fail(names.status());
+  std::string out;
+  for (const auto& n : *names) out += n + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+struct SchemaArgs {
+  std::string table;
+  bool spark = false;
+  bool uint64_as_decimal = false;
+  std::optional<uint64_t> version;
+};
+
+int RunSchema(const SourceSpec& spec, const SchemaArgs& args) {
+  auto src = OpenSource(spec);
+  if (!src.ok()) return Fail(src.status());
+  auto d = (*src)->Describe(args.table, args.version);
+  if (!d.ok()) return Fail(d.status());
+  std::string out =
+      args.spark ? connect::SparkSchemaJson(*d->schema, {.uint64_as_decimal = args.uint64_as_decimal})
+                 : source::SchemaToJson(*d->schema, /*pretty=*/true);
+  out += "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+struct ReadArgs {
+  std::string table;
+  std::string columns;
+  std::string filter;
+  std::optional<uint64_t> version;
+  int64_t limit = -1;
+  std::string format = "jsonl";
+  std::string output = "-";
+  int64_t batch_size = 0;
+};
+
+Status Read(const SourceSpec& spec, const ReadArgs& args) {
+  LF_ASSIGN_OR_RETURN(auto src, OpenSource(spec));
+  source::ScanOptions opts;
+  if (!args.columns.empty()) opts.columns = SplitColumns(args.columns);
+  for (const auto& c : opts.columns) {
+    if (c.empty()) return Status::Invalid("--columns has an empty column name");
+  }
+  opts.filter = args.filter;
+  opts.version = args.version;
+  opts.limit = args.limit;
+  opts.batch_rows = args.batch_size;
+  LF_ASSIGN_OR_RETURN(auto scan, src->OpenScan(args.table, opts));
+  LF_ASSIGN_OR_RETURN(auto out, OutputFile::Open(args.output));
+  LF_ASSIGN_OR_RETURN(auto sink, MakeBatchSink(args.format, out.get()));
+  LF_RETURN_NOT_OK(sink->Begin(*scan.reader->schema()));
+  while (true) {
+    LF_ASSIGN_OR_RETURN(auto batch, scan.reader->Next());
+    if (!batch) break;
+    LF_RETURN_NOT_OK(sink->Write(*batch));
+  }
+  LF_RETURN_NOT_OK(sink->Finish());
+  return out->Close();
+}
+
+int Main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{
+      "lanceflow moves LanceDB tables into the lakehouse.\n"
+      "Read tables of a local LanceDB database or of LanceDB Cloud, and sync them into Delta Lake.\n"
+      "Examples:\n"
+      "  LANCEDB_API_KEY=... lanceflow tables --source db://my-project\n"
+      "  lanceflow schema --source db://my-project --table documents --spark\n"
+      "  lanceflow read --source db://my-project --table documents --columns id,text \\\n"
+      "      --filter \"id > 100 AND text LIKE 'a%'\" --limit 10",
+      "lanceflow"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "debug|info|warn|error|off (logs go to stderr)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+
+  // A key on the command line would end up in shell history and process lists: refuse it
+  // without echoing it.
+  std::string api_key_arg;
+  auto refuse_key = [&](CLI::App* cmd) {
+    cmd->add_option("--api-key", api_key_arg)->group("");
+  };
+
+  SourceSpec spec;
+  auto* tables = app.add_subcommand("tables", "List the tables of a source, sorted, one per line");
+  AddSourceOptions(tables, &spec);
+  refuse_key(tables);
+
+  SchemaArgs schema_args;
+  auto* schema = app.add_subcommand(
+      "schema", "Print a table's Arrow schema as JSON (--spark: as a Spark StructType)");
+  AddSourceOptions(schema, &spec);
+  refuse_key(schema);
+  schema->add_option("--table", schema_args.table, "Table name")->required();
+  schema->add_flag("--spark", schema_args.spark, "Print the Spark StructType JSON instead");
+  schema->add_flag("--uint64-as-decimal", schema_args.uint64_as_decimal,
+                   "With --spark: map uint64 to decimal(20,0) instead of long");
+  schema->add_option("--version", schema_args.version, "Table version (default: latest)");
+
+  ReadArgs read_args;
+  auto* read = app.add_subcommand(
+      "read",
+      "Stream a table's rows as JSON lines or an Arrow IPC stream.\n"
+      "All rows come from one table version, pinned when the read starts.");
+  AddSourceOptions(read, &spec);
+  refuse_key(read);
+  read->add_option("--table", read_args.table, "Table name")->required();
+  read->add_option("--columns", read_args.columns, "Comma-separated columns to return, in order");
+  read->add_option("--filter", read_args.filter,
+                   "Row filter, e.g. \"id > 10 AND (tag IN ('a','b') OR note IS NULL)\": "
+                   "comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, IS [NOT] NULL, date '...' and "
+                   "timestamp '...' literals, nested fields as a.b");
+  read->add_option("--version", read_args.version, "Table version to read (default: latest)");
+  read->add_option("--limit", read_args.limit, "Return at most N rows")
+      ->check(CLI::Range(int64_t{0}, INT64_MAX));
+  read->add_option("--format", read_args.format, "jsonl (one JSON object per row) or arrow (IPC stream)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"jsonl", "arrow"}));
+  read->add_option("-o,--output", read_args.output, "Output file (default: stdout)");
+  read->add_option("--batch-size", read_args.batch_size, "Rows per batch (default: chosen by the source)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+  read->add_option("--page-rows", spec.page_rows,
+                   "db:// sources: rows per query page (default: about 16 MiB of rows)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
+      ->group("Source");
+
+  std::string pipeline_path, progress = "auto";
+  auto* sync = app.add_subcommand("sync", "Sync the tables of a pipeline file into Delta Lake");
+  sync->add_option("PIPELINE.json", pipeline_path, "Pipeline file")->required();
+  sync->add_option("--progress", progress, "auto|always|never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::string msg = e.what();
+    if (!api_key_arg.empty()) RegisterSecret(api_key_arg);
+    std::fprintf(stderr, "lanceflow: error: %s (see lanceflow --help)\n", Redact(msg).c_str());
+    return 2;
+  }
+  if (!api_key_arg.empty()) {
+    RegisterSecret(api_key_arg);
+    std::fprintf(stderr,
+                 "lanceflow: error: the API key is never accepted on the command line: set "
+                 "LANCEDB_API_KEY or pass --api-key-file FILE\n");
+    return 2;
+  }
+  LogLevel level;
+  if (ParseLogLevel(log_level, &level)) SetLogLevel(level);
+
+  if (tables->parsed()) return RunTables(spec);
+  if (schema->parsed()) return RunSchema(spec, schema_args);
+  if (read->parsed()) return Fail(Read(spec, read_args));
+  if (sync->parsed()) {
+    return Fail(Status::NotImplemented("sync is not available in this build yet"));
+  }
+  return 2;
+}
+
+}  // namespace
+}  // namespace lanceflow::cli
+
+int main(int argc, char** argv) { return lanceflow::cli::Main(argc, argv); }
