@@ -1,5 +1,6 @@
 #include "lanceflow/arrow/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -44,6 +45,16 @@ inline void AppendPadded(uint64_t v, int width, std::string* out) {
   out->append(buf, static_cast<size_t>(width));
 }
 
+// Appends formatted float digits, adding ".0" when they look like an integer so that every
+// JSON parser reads a float (Python's json reads "-0" as the integer 0, losing the sign).
+inline void AppendFloatText(const char* buf, const char* end, std::string* out) {
+  out->append(buf, static_cast<size_t>(end - buf));
+  for (const char* p = buf; p < end; ++p) {
+    if (*p == '.' || *p == 'e') return;
+  }
+  out->append(".0", 2);
+}
+
 template <typename F>
 inline void AppendFloat(F v, std::string* out) {
   if (std::isnan(v)) {
@@ -53,7 +64,7 @@ inline void AppendFloat(F v, std::string* out) {
   } else {
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip for F
-    out->append(buf, static_cast<size_t>(r.ptr - buf));
+    AppendFloatText(buf, r.ptr, out);
   }
 }
 
@@ -63,17 +74,46 @@ void AppendHalf(uint16_t h, std::string* out) {
     AppendFloat(f, out);
     return;
   }
-  // Five significant digits always identify a binary16 value; take the fewest that do.
+  // Five significant digits always identify a binary16 value; take the fewest that do. At each
+  // precision the correctly rounded decimal may fall just outside the value's rounding interval
+  // while a neighbour one unit away in the last digit lies inside, so try those too.
   char buf[32];
   for (int precision = 1; precision <= 5; ++precision) {
-    auto r = std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::general, precision);
-    double back = 0;
-    std::from_chars(buf, r.ptr, back);
-    if (DoubleToHalf(back) == h || precision == 5) {
-      out->append(buf, static_cast<size_t>(r.ptr - buf));
+    auto r = std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific,
+                           precision - 1);  // "d.ddde+XX"
+    const char* e = std::find(buf, r.ptr, 'e');
+    int64_t digits = 0;
+    for (const char* p = buf; p < e; ++p) {
+      if (*p >= '0' && *p <= '9') digits = digits * 10 + (*p - '0');
+    }
+    int exponent = 0;
+    std::from_chars(e + (e[1] == '+' ? 2 : 1), r.ptr, exponent);
+    exponent -= precision - 1;  // value = digits * 10^exponent
+    const bool negative = buf[0] == '-';
+    for (int64_t delta : {0, -1, 1}) {
+      const int64_t candidate = digits + delta;
+      if (candidate <= 0) continue;
+      char text[40];
+      char* end = std::to_chars(text, text + 20, negative ? -candidate : candidate).ptr;
+      *end++ = 'e';
+      end = std::to_chars(end, text + sizeof(text), exponent).ptr;
+      double value = 0;
+      std::from_chars(text, end, value);
+      if (DoubleToHalf(value) == h) {
+        auto w = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general,
+                               precision);
+        AppendFloatText(buf, w.ptr, out);
+        return;
+      }
+    }
+    if (digits == 0) {  // +-0
+      const std::string_view zero = negative ? "-0" : "0";
+      AppendFloatText(zero.data(), zero.data() + zero.size(), out);
       return;
     }
   }
+  auto w = std::to_chars(buf, buf + sizeof(buf), f);  // not reached: 5 digits always suffice
+  AppendFloatText(buf, w.ptr, out);
 }
 
 const char kBase64Alphabet[] =

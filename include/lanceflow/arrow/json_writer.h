@@ -5,8 +5,10 @@
 //   bool                        true / false
 //   int8..uint64, duration      integer, exact over the full 64-bit ranges
 //   float16/32/64               shortest decimal that reads back as the same value of that width
-//                               (float16: shortest that rounds to the same binary16); NaN and
-//                               infinities as the strings "NaN", "Infinity", "-Infinity"
+//                               (float16: shortest that rounds to the same binary16), with ".0"
+//                               added to integral values ("100.0", "-0.0") so parsers read a
+//                               float; NaN and infinities as the strings "NaN", "Infinity",
+//                               "-Infinity"
 //   utf8, large_utf8            string (see escaping below)
 //   binary, large_binary,       standard base64 with '=' padding, as a string
 //   fixed_size_binary
