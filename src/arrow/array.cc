@@ -298,14 +298,17 @@ Status Validator::CheckUtf8(const ArrayData& a, const Path* path, int64_t width)
   const int64_t first = offset_at(0);
   const int64_t last = offset_at(a.length);
   if (last == first) return Status::OK();
-  // Common case: every byte of the range is valid; a per-value pass is only needed to locate
-  // an error or to catch a sequence split across two values.
-  bool whole_valid = IsValidUtf8(data + first, last - first);
-  bool ascii = whole_valid;
-  if (whole_valid) {
-    for (int64_t i = first; i < last && ascii; ++i) ascii = data[i] < 0x80;
+  // Fast path: when all the bytes form valid UTF-8 and no value starts on a continuation byte
+  // (which would split a character between two values), every value is valid. Otherwise look
+  // at the valid slots one by one to find the culprit (bytes under nulls do not count).
+  if (IsValidUtf8(data + first, last - first)) {
+    bool split = false;
+    for (int64_t i = 1; i < a.length && !split; ++i) {
+      const int64_t o = offset_at(i);
+      split = o < last && (data[o] & 0xC0) == 0x80;
+    }
+    if (!split) return Status::OK();
   }
-  if (ascii) return Status::OK();
   const uint8_t* validity = a.buffers[0] ? a.buffers[0]->data() : nullptr;
   for (int64_t i = 0; i < a.length; ++i) {
     if (validity && !GetBit(validity, a.offset + i)) continue;

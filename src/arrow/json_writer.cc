@@ -18,15 +18,17 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-// kPlain[c]: byte c may be copied into a JSON string as is (printable ASCII other than '"'
-// and '\'). Bytes >= 0x80 go through UTF-8 checking.
+// Bytes that may be copied into a JSON string as they are: kPlainAscii for printable ASCII other
+// than '"' and '\'; kPlainUtf8 adds the bytes >= 0x80, for strings already known to be valid
+// UTF-8.
 struct PlainTable {
   bool v[256];
-  constexpr PlainTable() : v() {
-    for (int c = 0x20; c < 0x80; ++c) v[c] = c != '"' && c != '\\';
+  constexpr explicit PlainTable(bool high) : v() {
+    for (int c = 0x20; c < 0x100; ++c) v[c] = c != '"' && c != '\\' && (high || c < 0x80);
   }
 };
-constexpr PlainTable kPlain;
+constexpr PlainTable kPlainAscii(false);
+constexpr PlainTable kPlainUtf8(true);
 
 template <typename T>
 inline void AppendInt(T v, std::string* out) {
@@ -43,6 +45,15 @@ inline void AppendPadded(uint64_t v, int width, std::string* out) {
     v /= 10;
   }
   out->append(buf, static_cast<size_t>(width));
+}
+
+// Writes `v` as exactly `width` digits at `p` (v < 10^width); returns the end.
+inline char* WritePadded(char* p, uint64_t v, int width) {
+  for (int k = width - 1; k >= 0; --k) {
+    p[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
 }
 
 // Appends formatted float digits, adding ".0" when they look like an integer so that every
@@ -163,25 +174,23 @@ void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day) 
   *year = static_cast<int64_t>(yoe) + era * 400 + (*month <= 2);
 }
 
-void AppendDate(int64_t days, std::string* out) {
+// Writes "YYYY-MM-DD" (years outside 0..9999 signed, at least 4 digits) at `p`, which has room
+// for 32 characters; returns the end.
+char* WriteDate(char* p, int64_t days) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
   if (y >= 0 && y <= 9999) {
-    AppendPadded(static_cast<uint64_t>(y), 4, out);
+    p = WritePadded(p, static_cast<uint64_t>(y), 4);
   } else {
-    out->push_back(y < 0 ? '-' : '+');
+    *p++ = y < 0 ? '-' : '+';
     const uint64_t mag = y < 0 ? 0 - static_cast<uint64_t>(y) : static_cast<uint64_t>(y);
-    if (mag < 10000) {
-      AppendPadded(mag, 4, out);
-    } else {
-      AppendInt(mag, out);
-    }
+    p = mag < 10000 ? WritePadded(p, mag, 4) : std::to_chars(p, p + 20, mag).ptr;
   }
-  out->push_back('-');
-  AppendPadded(m, 2, out);
-  out->push_back('-');
-  AppendPadded(d, 2, out);
+  *p++ = '-';
+  p = WritePadded(p, m, 2);
+  *p++ = '-';
+  return WritePadded(p, d, 2);
 }
 
 int64_t UnitsPerSecond(TimeUnit unit) {
@@ -310,9 +319,12 @@ class DateEncoder final : public FixedEncoder<T> {
       int64_t ms;
       FloorDivMod(days, 86400000, &days, &ms);
     }
-    out->push_back('"');
-    AppendDate(days, out);
-    out->push_back('"');
+    char buf[40];
+    char* p = buf;
+    *p++ = '"';
+    p = WriteDate(p, days);
+    *p++ = '"';
+    out->append(buf, static_cast<size_t>(p - buf));
   }
 };
 
@@ -327,20 +339,23 @@ class TimestampEncoder final : public FixedEncoder<int64_t> {
     int64_t secs, frac, days, sod;
     FloorDivMod(values_[i], per_second_, &secs, &frac);
     FloorDivMod(secs, 86400, &days, &sod);
-    out->push_back('"');
-    AppendDate(days, out);
-    out->push_back('T');
-    AppendPadded(static_cast<uint64_t>(sod / 3600), 2, out);
-    out->push_back(':');
-    AppendPadded(static_cast<uint64_t>(sod / 60 % 60), 2, out);
-    out->push_back(':');
-    AppendPadded(static_cast<uint64_t>(sod % 60), 2, out);
+    char buf[64];
+    char* p = buf;
+    *p++ = '"';
+    p = WriteDate(p, days);
+    *p++ = 'T';
+    p = WritePadded(p, static_cast<uint64_t>(sod / 3600), 2);
+    *p++ = ':';
+    p = WritePadded(p, static_cast<uint64_t>(sod / 60 % 60), 2);
+    *p++ = ':';
+    p = WritePadded(p, static_cast<uint64_t>(sod % 60), 2);
     if (digits_ > 0) {
-      out->push_back('.');
-      AppendPadded(static_cast<uint64_t>(frac), digits_, out);
+      *p++ = '.';
+      p = WritePadded(p, static_cast<uint64_t>(frac), digits_);
     }
-    if (zulu_) out->push_back('Z');
-    out->push_back('"');
+    if (zulu_) *p++ = 'Z';
+    *p++ = '"';
+    out->append(buf, static_cast<size_t>(p - buf));
   }
 
  private:
@@ -645,10 +660,14 @@ void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const uint8_t* end = p + s.size();
+  // Valid strings (nearly all) copy multi-byte characters in runs; only invalid ones are
+  // decoded sequence by sequence.
+  const PlainTable& plain =
+      IsValidUtf8(p, static_cast<int64_t>(s.size())) ? kPlainUtf8 : kPlainAscii;
   out->push_back('"');
   while (p < end) {
     const uint8_t* run = p;
-    while (p < end && kPlain.v[*p]) ++p;
+    while (p < end && plain.v[*p]) ++p;
     if (p != run) out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
     if (p == end) break;
     const uint8_t c = *p;

@@ -3,8 +3,9 @@
 #include <cstring>
 
 namespace lanceflow::arrow {
+namespace {
 
-int Utf8SequenceLength(const uint8_t* data, int64_t available, int* bad_length) {
+inline int SequenceLength(const uint8_t* data, int64_t available, int* bad_length) {
   const uint8_t b0 = data[0];
   if (b0 < 0x80) return 1;
   int need;
@@ -39,6 +40,12 @@ int Utf8SequenceLength(const uint8_t* data, int64_t available, int* bad_length) 
   return need;
 }
 
+}  // namespace
+
+int Utf8SequenceLength(const uint8_t* data, int64_t available, int* bad_length) {
+  return SequenceLength(data, available, bad_length);
+}
+
 bool IsValidUtf8(const uint8_t* data, int64_t size) {
   int64_t i = 0;
   while (i < size) {
@@ -55,7 +62,7 @@ bool IsValidUtf8(const uint8_t* data, int64_t size) {
       continue;
     }
     int bad = 0;
-    int n = Utf8SequenceLength(data + i, size - i, &bad);
+    int n = SequenceLength(data + i, size - i, &bad);
     if (n == 0) return false;
     i += n;
   }
