@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -22,7 +23,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 // How much of a non-2xx body is kept for the error message (which shows 500 bytes of it).
-constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
+constexpr size_t kMaxErrorBodyBytes = size_t{64} << 10;
 // Upper bound on the bytes of all response header lines of one attempt.
 constexpr size_t kMaxHeaderBytes = 1 << 20;
 
@@ -45,8 +46,8 @@ bool IsTokenChar(char c) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -113,7 +114,10 @@ class SlotPool {
 struct PreparedRequest {
   std::string method;
   std::string url;
-  std::string body;
+  // The request body: borrowed from the caller's HttpRequest when the call outlives the
+  // transfer (Send), else a copy in owned_body (Open: the stream may outlive the request).
+  std::string_view body;
+  std::string owned_body;
   bool send_body = false;
   Slist headers;
   std::string request_id;
@@ -121,9 +125,8 @@ struct PreparedRequest {
   std::vector<int> accept_statuses;
 
   bool Accepts(int status) const {
-    return IsSuccess(status) ||
-           std::find(accept_statuses.begin(), accept_statuses.end(), status) !=
-               accept_statuses.end();
+    return IsSuccess(status) || std::find(accept_statuses.begin(), accept_statuses.end(), status) !=
+                                    accept_statuses.end();
   }
   std::string Where() const { return method + " " + std::string(UrlPathForMessages(url)); }
 };
@@ -137,7 +140,7 @@ void RegisterHeaderSecret(std::string_view value) {
   }
 }
 
-Result<std::shared_ptr<PreparedRequest>> Prepare(const HttpRequest& request) {
+Result<std::shared_ptr<PreparedRequest>> Prepare(const HttpRequest& request, bool borrow_body) {
   static constexpr std::string_view kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
   if (std::find(std::begin(kMethods), std::end(kMethods), request.method) == std::end(kMethods)) {
     return Status::Invalid("unsupported HTTP method '" + request.method + "'");
@@ -145,7 +148,12 @@ Result<std::shared_ptr<PreparedRequest>> Prepare(const HttpRequest& request) {
   auto p = std::make_shared<PreparedRequest>();
   p->method = request.method;
   p->url = request.url;
-  p->body = request.body;
+  if (borrow_body) {
+    p->body = request.body;
+  } else {
+    p->owned_body = request.body;
+    p->body = p->owned_body;
+  }
   p->retry = request.retry;
   p->accept_statuses = request.accept_statuses;
   if (!request.url.starts_with("http://") && !request.url.starts_with("https://")) {
@@ -157,8 +165,8 @@ Result<std::shared_ptr<PreparedRequest>> Prepare(const HttpRequest& request) {
   if ((p->method == "GET" || p->method == "HEAD") && !p->body.empty()) {
     return Status::Invalid(p->Where() + ": a " + p->method + " request cannot carry a body");
   }
-  p->send_body = !p->body.empty() || p->method == "POST" || p->method == "PUT" ||
-                 p->method == "PATCH";
+  p->send_body =
+      !p->body.empty() || p->method == "POST" || p->method == "PUT" || p->method == "PATCH";
 
   bool has_content_type = false;
   auto append = [&](const std::string& line) -> Status {
@@ -185,7 +193,10 @@ Result<std::shared_ptr<PreparedRequest>> Prepare(const HttpRequest& request) {
     if (EqualsIgnoreCase(name, "content-type")) has_content_type = true;
     if (EqualsIgnoreCase(name, kRequestIdHeader)) p->request_id = value;
     // "Name;" is curl's spelling of a header with an empty value ("Name:" would delete it).
-    LF_RETURN_NOT_OK(append(value.empty() ? name + ";" : name + ": " + value));
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
+    LF_RETURN_NOT_OK(append(line));
   }
   if (p->request_id.empty()) {
     p->request_id = NewRequestId();
@@ -303,8 +314,8 @@ class Transfer {
         Abort(CURLE_OPERATION_TIMEDOUT, "");
         return;
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          timeout - (now - last_activity));
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(timeout - (now - last_activity));
       int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000));
       mc = curl_multi_poll(slot_->multi, nullptr, 0, wait_ms, nullptr);
       if (mc != CURLM_OK) {
@@ -356,8 +367,7 @@ class Transfer {
   int64_t peak_buffered() const { return peak_buffered_; }
 
   int64_t ContentLength() const {
-    if (auto enc = headers().Get("content-encoding");
-        enc && !EqualsIgnoreCase(*enc, "identity")) {
+    if (auto enc = headers().Get("content-encoding"); enc && !EqualsIgnoreCase(*enc, "identity")) {
       return -1;
     }
     curl_off_t len = -1;
@@ -371,11 +381,11 @@ class Transfer {
   std::optional<TransportFailure> Failure() const {
     if (timed_out_) {
       std::string ms = std::to_string(options_.read_timeout_ms);
-      return TransportFailure{
-          FailureKind::kTimeout, StatusCode::kIOError,
-          headers_done_ ? "response body stalled for " + ms + " ms (read timeout) after " +
-                              std::to_string(BodyWireBytes()) + " bytes"
-                        : "no response for " + ms + " ms (read timeout)"};
+      return TransportFailure{FailureKind::kTimeout, StatusCode::kIOError,
+                              headers_done_ ? "response body stalled for " + ms +
+                                                  " ms (read timeout) after " +
+                                                  std::to_string(BodyWireBytes()) + " bytes"
+                                            : "no response for " + ms + " ms (read timeout)"};
     }
     if (too_large_) {
       return TransportFailure{FailureKind::kFatal, StatusCode::kOutOfRange,
@@ -384,9 +394,9 @@ class Transfer {
                                   " bytes (max_response_bytes)"};
     }
     if (headers_too_large_) {
-      return TransportFailure{FailureKind::kFatal, StatusCode::kRemoteError,
-                              "response headers exceed " + std::to_string(kMaxHeaderBytes) +
-                                  " bytes"};
+      return TransportFailure{
+          FailureKind::kFatal, StatusCode::kRemoteError,
+          "response headers exceed " + std::to_string(kMaxHeaderBytes) + " bytes"};
     }
     if (!done_ || result_ == CURLE_OK || stopped_early_) return std::nullopt;
     std::string what = curl_easy_strerror(result_);
@@ -682,8 +692,8 @@ class CurlBodyStream : public HttpBodyStream {
     }
     if (auto failure = transfer_->Failure()) {
       transport_failed_ = failure->kind != FailureKind::kFatal;
-      std::string msg = request_->Where() + " (request_id=" + request_->request_id +
-                        "): " + failure->detail;
+      std::string msg =
+          request_->Where() + " (request_id=" + request_->request_id + "): " + failure->detail;
       error_ = Status(failure->code, Redact(msg));
       return error_;
     }
@@ -725,17 +735,17 @@ struct CurlHttpClient::Impl {
   bool RetryAfterFailure(const PreparedRequest& req, int attempt, const TransportFailure& f) {
     RetryDecision d = req.retry ? policy.AfterFailure(attempt, f.kind) : RetryDecision{};
     if (!d.retry) return false;
-    LF_LOG(kInfo, req.Where() + ": " + FailureKindName(f.kind) + " (" + f.detail +
-                      "), attempt " + std::to_string(attempt + 1) + " in " +
-                      std::to_string(d.delay.count()) + " ms");
+    LF_LOG(kInfo, req.Where() + ": " + FailureKindName(f.kind) + " (" + f.detail + "), attempt " +
+                      std::to_string(attempt + 1) + " in " + std::to_string(d.delay.count()) +
+                      " ms");
     policy.Sleep(d.delay);
     return true;
   }
 
   bool RetryAfterStatus(const PreparedRequest& req, int attempt, int status,
                         const HttpHeaders& headers) {
-    RetryDecision d =
-        req.retry ? policy.AfterStatus(attempt, status, headers.Get("retry-after")) : RetryDecision{};
+    RetryDecision d = req.retry ? policy.AfterStatus(attempt, status, headers.Get("retry-after"))
+                                : RetryDecision{};
     if (!d.retry) return false;
     LF_LOG(kInfo, req.Where() + ": HTTP " + std::to_string(status) + ", attempt " +
                       std::to_string(attempt + 1) + " in " + std::to_string(d.delay.count()) +
@@ -745,7 +755,8 @@ struct CurlHttpClient::Impl {
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) {
-    LF_ASSIGN_OR_RETURN(std::shared_ptr<PreparedRequest> req, Prepare(request));
+    LF_ASSIGN_OR_RETURN(std::shared_ptr<PreparedRequest> req,
+                        Prepare(request, /*borrow_body=*/true));
     for (int attempt = 1;; ++attempt) {
       LF_ASSIGN_OR_RETURN(auto t, StartAttempt(req, Transfer::Mode::kBuffer));
       t->RunToEnd();
@@ -773,7 +784,8 @@ struct CurlHttpClient::Impl {
   }
 
   Result<std::unique_ptr<HttpBodyStream>> Open(const HttpRequest& request) {
-    LF_ASSIGN_OR_RETURN(std::shared_ptr<PreparedRequest> req, Prepare(request));
+    LF_ASSIGN_OR_RETURN(std::shared_ptr<PreparedRequest> req,
+                        Prepare(request, /*borrow_body=*/false));
     for (int attempt = 1;; ++attempt) {
       LF_ASSIGN_OR_RETURN(auto t, StartAttempt(req, Transfer::Mode::kStream));
       t->WaitForHeaders();

@@ -1,5 +1,6 @@
 // CurlHttpClient against the loopback server: retries, timeouts, truncation, streaming with
 // bounded memory, content encodings, secrets. All traffic stays on 127.0.0.1.
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,8 +9,6 @@
 #include <mutex>
 #include <regex>
 #include <thread>
-
-#include <curl/curl.h>
 
 #include "lanceflow/core/log.h"
 #include "lanceflow/io/http.h"
@@ -40,7 +39,8 @@ ScriptedResponse Answer(int status, std::string body = "") {
 
 std::string Generated(int64_t size) {
   std::string s(static_cast<size_t>(size), '\0');
-  for (int64_t i = 0; i < size; ++i) s[static_cast<size_t>(i)] = static_cast<char>(GeneratedByte(i));
+  for (int64_t i = 0; i < size; ++i)
+    s[static_cast<size_t>(i)] = static_cast<char>(GeneratedByte(i));
   return s;
 }
 
@@ -172,7 +172,8 @@ TEST_F(CurlHttpClientTest, CallerRequestIdIsKept) {
   EXPECT_EQ(reqs[0].headers.Get("x-request-id"), "my-id-1");
   EXPECT_EQ(reqs[0].headers.entries().size(), reqs[0].headers.size());
   int ids = 0;
-  for (const auto& [name, value] : reqs[0].headers) ids += name == "X-Request-Id" || name == "x-request-id";
+  for (const auto& [name, value] : reqs[0].headers)
+    ids += name == "X-Request-Id" || name == "x-request-id";
   EXPECT_EQ(ids, 1);
 }
 
@@ -199,7 +200,8 @@ TEST_F(CurlHttpClientTest, RetryAfterSecondsAndDatesAreHonoured) {
 }
 
 TEST_F(CurlHttpClientTest, GivesUpAfterMaxAttempts) {
-  server_.SetHandler([](const testing::RecordedRequest&, int) { return Answer(503, "overloaded"); });
+  server_.SetHandler(
+      [](const testing::RecordedRequest&, int) { return Answer(503, "overloaded"); });
   auto client = Client();
   auto resp = client->Send(Post("/v1/table/t/query/", "{}"));
   ASSERT_FALSE(resp.ok());
@@ -207,9 +209,9 @@ TEST_F(CurlHttpClientTest, GivesUpAfterMaxAttempts) {
   auto reqs = server_.requests();
   ASSERT_EQ(reqs.size(), 5u);
   std::string id(*reqs[0].headers.Get("x-request-id"));
-  EXPECT_EQ(resp.status().message(),
-            "POST /v1/table/t/query/: HTTP 503 after 5 attempts (request_id=" + id +
-                "): overloaded");
+  EXPECT_EQ(
+      resp.status().message(),
+      "POST /v1/table/t/query/: HTTP 503 after 5 attempts (request_id=" + id + "): overloaded");
   EXPECT_EQ(sleeps().size(), 4u);
 }
 
@@ -776,10 +778,8 @@ TEST_F(CurlHttpClientTest, ApiKeyNeverAppearsInErrors) {
   EXPECT_EQ(refused.status().message().find(key), std::string::npos);
 
   // Transport errors do not carry headers either.
-  HttpRequest refused_conn =
-      with_key(Get("/x"));
-  refused_conn.url =
-      "http://127.0.0.1:" + std::to_string(LoopbackHttpServer::UnusedPort()) + "/x";
+  HttpRequest refused_conn = with_key(Get("/x"));
+  refused_conn.url = "http://127.0.0.1:" + std::to_string(LoopbackHttpServer::UnusedPort()) + "/x";
   auto conn = client->Send(refused_conn);
   ASSERT_FALSE(conn.ok());
   EXPECT_EQ(conn.status().message().find(key), std::string::npos);

@@ -86,8 +86,7 @@ Result<HttpResponse> FaultInjectingHttpClient::Send(const HttpRequest& request) 
   return inner_->Send(request);
 }
 
-Result<std::unique_ptr<HttpBodyStream>> FaultInjectingHttpClient::Open(
-    const HttpRequest& request) {
+Result<std::unique_ptr<HttpBodyStream>> FaultInjectingHttpClient::Open(const HttpRequest& request) {
   Fault f = Next(request);
   if (!f.fail.ok()) return f.fail;
   LF_ASSIGN_OR_RETURN(std::unique_ptr<HttpBodyStream> stream, inner_->Open(request));

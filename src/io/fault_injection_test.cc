@@ -155,11 +155,10 @@ TEST(FaultInjectingHttpClientTest, ConsumeWithRetriesLeavesOpenErrorsAlone) {
   FaultInjectingHttpClient client(std::make_shared<MemoryClient>(Body()));
   client.Enqueue({Status::IOError("connection failed after 5 attempts"), -1, 0});
   int calls = 0;
-  Status st = ConsumeWithRetries(client, Req("/q"), RetryPolicy(),
-                                 [&](HttpBodyStream&, int) {
-                                   ++calls;
-                                   return Status::OK();
-                                 });
+  Status st = ConsumeWithRetries(client, Req("/q"), RetryPolicy(), [&](HttpBodyStream&, int) {
+    ++calls;
+    return Status::OK();
+  });
   EXPECT_EQ(st.code(), StatusCode::kIOError);
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(client.requests().size(), 1u);

@@ -76,7 +76,7 @@ std::optional<std::string_view> HttpHeaders::Get(std::string_view name) const {
 
 Result<std::string> ReadAll(HttpBodyStream& stream, int64_t max_bytes) {
   std::string out;
-  constexpr int64_t kChunk = 64 * 1024;
+  constexpr int64_t kChunk = int64_t{64} << 10;
   while (true) {
     size_t old_size = out.size();
     out.resize(old_size + kChunk);
@@ -107,8 +107,8 @@ std::string NewRequestId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t hi = rng();
   uint64_t lo = rng();
-  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};                 // version 4
-  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);       // variant 10xx
+  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};            // version 4
+  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // variant 10xx
   char buf[37];
   std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
                 static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
@@ -156,12 +156,11 @@ Status HttpStatusError(std::string_view method, std::string_view url, int status
   return Status::RemoteError(std::move(msg));
 }
 
-Status ConsumeWithRetries(HttpClient& client, const HttpRequest& request,
-                          const RetryPolicy& policy,
+Status ConsumeWithRetries(HttpClient& client, const HttpRequest& request, const RetryPolicy& policy,
                           const std::function<Status(HttpBodyStream&, int attempt)>& consume) {
   HttpRequest req = request;
-  if (!req.headers.Contains(kRequestIdHeader)) req.headers.Set(std::string(kRequestIdHeader),
-                                                               NewRequestId());
+  if (!req.headers.Contains(kRequestIdHeader))
+    req.headers.Set(std::string(kRequestIdHeader), NewRequestId());
   for (int attempt = 1;; ++attempt) {
     LF_ASSIGN_OR_RETURN(std::unique_ptr<HttpBodyStream> stream, client.Open(req));
     Status st = consume(*stream, attempt);

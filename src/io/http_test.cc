@@ -59,8 +59,8 @@ TEST(SensitiveHeaderTest, CredentialsAreRecognised) {
 }
 
 TEST(HttpStatusErrorTest, MessageAndCode) {
-  Status st = HttpStatusError("POST", "http://127.0.0.1:9/v1/table/t/query/?x=1", 503, 5,
-                              "abc-123", "overloaded");
+  Status st = HttpStatusError("POST", "http://127.0.0.1:9/v1/table/t/query/?x=1", 503, 5, "abc-123",
+                              "overloaded");
   EXPECT_EQ(st.code(), StatusCode::kRemoteError);
   EXPECT_EQ(st.message(),
             "POST /v1/table/t/query/: HTTP 503 after 5 attempts (request_id=abc-123): overloaded");

@@ -38,19 +38,32 @@ void SetSocketTimeouts(int fd) {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
   }
 }
 
@@ -68,8 +81,8 @@ class BodySource {
     raw_size_ = generated_ ? r.generated_size : static_cast<int64_t>(r.body.size());
     if (r.gzip) {
       std::memset(&zs_, 0, sizeof(zs_));
-      if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-                       Z_DEFAULT_STRATEGY) != Z_OK) {
+      if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+          Z_OK) {
         Die("deflateInit2");
       }
       zinit_ = true;
@@ -111,7 +124,8 @@ class BodySource {
   std::string Raw(int64_t offset, int64_t n) {
     if (!generated_) return r_.body.substr(static_cast<size_t>(offset), static_cast<size_t>(n));
     std::string piece(static_cast<size_t>(n), '\0');
-    for (int64_t i = 0; i < n; ++i) piece[static_cast<size_t>(i)] = static_cast<char>(GeneratedByte(offset + i));
+    for (int64_t i = 0; i < n; ++i)
+      piece[static_cast<size_t>(i)] = static_cast<char>(GeneratedByte(offset + i));
     return piece;
   }
 
@@ -311,7 +325,8 @@ void LoopbackHttpServer::ServeConnection(int fd, int connection) {
         std::string name(line.substr(0, colon));
         std::string_view value = line.substr(colon + 1);
         while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        if (ToLower(name) == "content-length") content_length = std::atoll(std::string(value).c_str());
+        if (ToLower(name) == "content-length")
+          content_length = std::atoll(std::string(value).c_str());
         req.headers.Add(std::move(name), std::string(value));
       }
       pos = eol + 2;
@@ -446,8 +461,8 @@ TEST(LoopbackHttpServerTest, AnswersWithScriptedStatusHeadersAndBody) {
   r.body = "busy";
   r.close_after = true;
   server.Enqueue(r);
-  std::string out = RawExchange(server.port(),
-                                "POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
+  std::string out =
+      RawExchange(server.port(), "POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
   EXPECT_EQ(out,
             "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nContent-Length: 4\r\n"
             "Connection: close\r\n\r\nbusy");

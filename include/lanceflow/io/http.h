@@ -174,15 +174,15 @@ class CurlHttpClient : public HttpClient {
 // When consume fails and the stream reports transport_failed() (the body broke off or stalled),
 // waits per `policy` and repeats the whole exchange with the same x-request-id; consume must then
 // drop what it took from the earlier attempt and start over from the first byte. Any other
-// error, or the last allowed attempt, is returned as is. Typical use, reading one query page:
+// error, or the last allowed attempt (policy.options().max_attempts reads, each Open() with its
+// own retries), is returned as is. Typical use, reading one query page:
 //
 //   LF_RETURN_NOT_OK(ConsumeWithRetries(client, request, policy,
 //       [&](HttpBodyStream& body, int attempt) -> Status {
 //         page_batches.clear();
 //         return DecodeIpcStream(body, &page_batches);  // calls body.Read() as it goes
 //       }));
-Status ConsumeWithRetries(HttpClient& client, const HttpRequest& request,
-                          const RetryPolicy& policy,
+Status ConsumeWithRetries(HttpClient& client, const HttpRequest& request, const RetryPolicy& policy,
                           const std::function<Status(HttpBodyStream&, int attempt)>& consume);
 
 // A random UUID v4, lowercase hex in 8-4-4-4-12 form.

@@ -91,7 +91,7 @@ class RetryPolicy {
 // Parses a Retry-After value (RFC 9110 §10.2.3): delta-seconds, or an HTTP-date in IMF-fixdate,
 // RFC 850 or asctime form, taken relative to `now`. A date in the past gives 0. nullopt when the
 // value is malformed.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(
-    std::string_view value, std::chrono::system_clock::time_point now);
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::system_clock::time_point now);
 
 }  // namespace lanceflow::io
