@@ -173,7 +173,9 @@ template class BaseBinaryBuilder<int64_t>;
 Status FixedSizeBinaryBuilder::AppendArraySlice(const ArrayData& array, int64_t start,
                                                 int64_t count) {
   if (count <= 0) return Status::OK();
-  data_.Append(array.buffers[1]->data() + (array.offset + start) * width_, count * width_);
+  if (width_ > 0) {  // byte width 0 needs no values buffer
+    data_.Append(array.buffers[1]->data() + (array.offset + start) * width_, count * width_);
+  }
   AppendValidityBitmap(array.buffers[0] ? array.buffers[0]->data() : nullptr,
                        array.offset + start, count);
   return Status::OK();

@@ -144,7 +144,9 @@ TEST(BuilderTest, Boolean) {
   ASSERT_EQ(a->length, 11);
   for (int i = 0; i < 11; ++i) {
     EXPECT_EQ(a->IsValid(i), expect_valid[i] == '1') << i;
-    if (a->IsValid(i)) EXPECT_EQ(GetBit(a->buffers[1]->data(), i), expect_values[i] == '1') << i;
+    if (a->IsValid(i)) {
+      EXPECT_EQ(GetBit(a->buffers[1]->data(), i), expect_values[i] == '1') << i;
+    }
   }
   EXPECT_EQ(a->null_count, 2);
 }
@@ -190,6 +192,17 @@ TEST(BuilderTest, FixedSizeBinary) {
   ASSERT_TRUE(ValidateArray(*a).ok());
   EXPECT_EQ(a->buffers[1]->view(), std::string_view("abc\0\0\0defghi", 12));
   EXPECT_TRUE(a->IsNull(1));
+}
+
+TEST(BuilderTest, ZeroWidthFixedSizeBinaryNeedsNoValues) {
+  auto a = MakeData(fixed_size_binary(0), 3, {Bits("101"), nullptr}, 1);
+  ASSERT_TRUE(ValidateArray(*a).ok());
+  auto r = ConcatenateArrays({a, a->Slice(1, 2)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(ValidateArray(**r).ok());
+  EXPECT_EQ((*r)->length, 5);
+  EXPECT_EQ((*r)->null_count, 2);
+  EXPECT_TRUE(ArrayEquals(*(*r)->Slice(3, 2), *a->Slice(1, 2)));
 }
 
 TEST(BuilderTest, ListsOfLists) {

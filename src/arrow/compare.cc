@@ -112,7 +112,7 @@ class Comparer {
         return true;
       default: {
         const int64_t w = t.byte_width();
-        if (std::memcmp(a.buffers[1]->data() + (a.offset + i) * w,
+        if (w > 0 && std::memcmp(a.buffers[1]->data() + (a.offset + i) * w,
                         b.buffers[1]->data() + (b.offset + j) * w, static_cast<size_t>(w)) != 0) {
           return Fail("values differ");
         }
