@@ -419,8 +419,9 @@ Status Validator::Validate(const ArrayData& a, const Path* path, int depth) cons
 
   if (id == TypeId::kNull) {
     if (a.null_count != -1 && a.null_count != a.length) {
-      return Error(path, &a, "null count " + std::to_string(a.null_count) + " differs from length " +
-                                 std::to_string(a.length));
+      return Error(path, &a,
+                   "null count " + std::to_string(a.null_count) + " differs from length " +
+                       std::to_string(a.length));
     }
     return Status::OK();
   }

@@ -138,7 +138,8 @@ TEST(ValidateTest, ShortValuesBuffer) {
   auto b = MakeData(int64(), 2, {nullptr, BufferOf<int64_t>({1, 2})});
   b->offset = 1;
   ExpectCorrupt(ValidateArray(*b), {"needs 24", "offset 1"});
-  ExpectCorrupt(ValidateArray(*MakeData(int32(), 3, {nullptr, nullptr})), {"values buffer is missing"});
+  ExpectCorrupt(ValidateArray(*MakeData(int32(), 3, {nullptr, nullptr})),
+                {"values buffer is missing"});
   ExpectCorrupt(ValidateArray(*MakeData(boolean(), 9, {nullptr, Bits("11111111")})),
                 {"values buffer has 1 bytes, needs 2"});
   ExpectCorrupt(
@@ -219,7 +220,8 @@ TEST(ValidateTest, Lists) {
   auto good = MakeData(list(int32()), 2, {nullptr, BufferOf<int32_t>({0, 1, 3})}, 0, {items});
   EXPECT_TRUE(ValidateArray(*good).ok());
   auto beyond = MakeData(list(int32()), 2, {nullptr, BufferOf<int32_t>({0, 1, 4})}, 0, {items});
-  ExpectCorrupt(ValidateArray(*beyond), {"list array", "last offset 4 is beyond the child length (3)"});
+  ExpectCorrupt(ValidateArray(*beyond),
+                {"list array", "last offset 4 is beyond the child length (3)"});
   auto no_child = MakeData(list(int32()), 0, {nullptr, nullptr});
   ExpectCorrupt(ValidateArray(*no_child), {"0 children, expected 1"});
   auto wrong_type = MakeData(large_list(int64()), 1, {nullptr, BufferOf<int64_t>({0, 1})}, 0,
@@ -254,7 +256,8 @@ TEST(ValidateTest, ErrorsNameTheNestedPath) {
   auto tags = MakeData(list(utf8()), 1, {nullptr, BufferOf<int32_t>({0, 3})}, 0, {items});
   auto type = struct_({MakeField("tags", list(utf8()))});
   auto s = MakeData(type, 1, {nullptr}, 0, {tags});
-  ExpectCorrupt(ValidateArray(*s), {"field 'tags': list item: string array: invalid UTF-8 in slot 2"});
+  ExpectCorrupt(ValidateArray(*s),
+                {"field 'tags': list item: string array: invalid UTF-8 in slot 2"});
   EXPECT_TRUE(ValidateArray(*s, false).ok());
 }
 
@@ -367,7 +370,8 @@ TEST(ValidateTest, MisalignedBuffers) {
   auto s = MakeData(utf8(), 1, {nullptr, bytes->Slice(2, 8), Buffer::CopyOf("ab")});
   ExpectCorrupt(ValidateArray(*s), {"offsets buffer is not aligned to 4 bytes"});
   // Bytes have no alignment needs.
-  EXPECT_TRUE(ValidateArray(*MakeData(fixed_size_binary(3), 1, {nullptr, bytes->Slice(1, 3)})).ok());
+  EXPECT_TRUE(
+      ValidateArray(*MakeData(fixed_size_binary(3), 1, {nullptr, bytes->Slice(1, 3)})).ok());
 }
 
 TEST(ValidateTest, NestingDepthIsBounded) {

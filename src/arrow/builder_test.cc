@@ -255,7 +255,8 @@ TEST(BuilderTest, ListBulkOffsetsAndConsistencyCheck) {
 }
 
 TEST(BuilderTest, FixedSizeListNullsFillTheChild) {
-  FixedSizeListBuilder b(fixed_size_list(float32(), 3), std::make_unique<Float32Builder>(float32()));
+  FixedSizeListBuilder b(fixed_size_list(float32(), 3),
+                         std::make_unique<Float32Builder>(float32()));
   auto* v = static_cast<Float32Builder*>(b.value_builder());
   b.Append();
   const float xs[] = {1, 2, 3};

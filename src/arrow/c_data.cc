@@ -45,7 +45,9 @@ void ReleaseExportedSchema(ArrowSchema* schema) {
   for (ArrowSchema& c : p->children) {
     if (c.release != nullptr) c.release(&c);
   }
-  if (p->dictionary && p->dictionary->release != nullptr) p->dictionary->release(p->dictionary.get());
+  if (p->dictionary && p->dictionary->release != nullptr) {
+    p->dictionary->release(p->dictionary.get());
+  }
   delete p;
   schema->release = nullptr;
   schema->private_data = nullptr;
@@ -136,7 +138,9 @@ void ReleaseExportedArray(ArrowArray* array) {
   for (ArrowArray& c : p->children) {
     if (c.release != nullptr) c.release(&c);
   }
-  if (p->dictionary && p->dictionary->release != nullptr) p->dictionary->release(p->dictionary.get());
+  if (p->dictionary && p->dictionary->release != nullptr) {
+    p->dictionary->release(p->dictionary.get());
+  }
   delete p;
   array->release = nullptr;
   array->private_data = nullptr;

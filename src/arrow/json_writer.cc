@@ -429,10 +429,10 @@ class BinaryEncoder final : public Encoder {
     const int64_t s = static_cast<int64_t>(offsets_[i]);
     const int64_t n = static_cast<int64_t>(offsets_[i + 1]) - s;
     if constexpr (kUtf8) {
-      AppendJsonString(
-          n == 0 ? std::string_view()
-                 : std::string_view(reinterpret_cast<const char*>(data_) + s, static_cast<size_t>(n)),
-          out);
+      AppendJsonString(n == 0 ? std::string_view()
+                              : std::string_view(reinterpret_cast<const char*>(data_) + s,
+                                                 static_cast<size_t>(n)),
+                       out);
     } else {
       AppendBase64(n == 0 ? nullptr : data_ + s, n, out);
     }
