@@ -29,7 +29,7 @@ class Run:
         return self.stdout.decode()
 
     def rows(self) -> List[dict]:
-        return [json.loads(line) for line in self.text.splitlines()]
+        return [json.loads(line) for line in self.text.split("\n") if line]
 
 
 def run(args: Sequence[str], env: Optional[Dict[str, str]] = None, timeout: float = 120,

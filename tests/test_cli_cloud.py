@@ -116,8 +116,8 @@ def test_read_columns_filter_limit(cloud_server):
                columns=["text", "id"],
                where="id >= 10 AND id < 500 AND (text LIKE '%1%' OR id IN (11, 12, 13))")
     check_read(cloud_server, "documents", "--limit", "7", "--page-rows", "3", limit=7)
-    check_read(cloud_server, "all_types", "--filter", "int32 IS NULL OR utf8 = 'it''s'",
-               where="int32 IS NULL OR utf8 = 'it''s'")
+    check_read(cloud_server, "all_types", "--filter", "i32 IS NULL OR utf8 = 'it''s' OR rec.b LIKE 'b%'",
+               where="i32 IS NULL OR utf8 = 'it''s' OR rec.b LIKE 'b%'")
 
 
 def test_read_every_version(cloud_server):
@@ -135,7 +135,8 @@ def test_read_arrow_format(cloud_server, tmp_path):
         got = reader.read_all()
     expected = engine_table(cloud_server.db_dir, "all_types")
     assert got.schema.equals(expected.schema)
-    assert got.equals(expected)
+    # NaN-aware value comparison (pyarrow's equals treats NaN as unequal to itself).
+    assert_rows_equal(encode_table(got), encode_table(expected), expected.schema)
 
 
 @pytest.mark.parametrize("rule", [
@@ -152,6 +153,8 @@ def test_faults_do_not_change_results(cloud_server, rule):
     check_read(cloud_server, "documents", "--page-rows", "400")
     fired = [f for f in cloud_server.faults() if f.get("fired")]
     assert fired, "the fault never fired"
+    if rule.get("kind") == "delay":
+        return
     # A retried request keeps its x-request-id.
     ids = [e["headers"].get("x-request-id") for e in cloud_server.log(path_regex=rule["path_regex"])]
     assert len(ids) > len(set(ids))

@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kVersion = "lanceflow 0.1.0";
 
 int Fail(const Status& st) {
-  if (st.code() == StatusCode::kCancelled) return 0;  // the reader of our output went away
+  if (st.ok() || st.code() == StatusCode::kCancelled) return 0;  // Cancelled: our reader left
   std::string msg = Redact(st.message());
   for (char& c : msg) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -160,6 +160,7 @@ int Main(int argc, char** argv) {
       "lanceflow"};
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level may come after the command too
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "debug|info|warn|error|off (logs go to stderr)")
       ->capture_default_str()

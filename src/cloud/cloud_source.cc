@@ -226,7 +226,6 @@ Result<int64_t> CountImpl(const CloudSource::Context& ctx, const std::string& ta
                                                   table, version));
   const std::string what = "count rows of table " + Quoted(table);
   LF_ASSIGN_OR_RETURN(json j, ParseJsonBody(resp, what));
-  if (j.is_object() && j.contains("count")) j = j["count"];
   if (!j.is_number_unsigned()) {
     return Status::Corrupt(what + ": the answer is not a non-negative integer");
   }
