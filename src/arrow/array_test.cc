@@ -361,6 +361,11 @@ TEST(ValidateTest, DecimalPrecisionAndTypeParameters) {
                 {"index type must be an integer type"});
   ExpectCorrupt(ValidateArray(*MakeData(fixed_size_binary(-1), 0, {nullptr, nullptr})),
                 {"negative byte width"});
+  // A huge byte width from an untrusted schema: sizes are computed in 64 bits.
+  EXPECT_EQ(fixed_size_binary(1 << 30)->byte_width(), 1 << 30);
+  ExpectCorrupt(
+      ValidateArray(*MakeData(fixed_size_binary(1 << 30), 3, {nullptr, Buffer::CopyOf("abc")})),
+      {"values buffer has 3 bytes, needs 3221225472"});
 }
 
 TEST(ValidateTest, MisalignedBuffers) {

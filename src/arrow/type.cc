@@ -1,5 +1,7 @@
 #include "lanceflow/arrow/type.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 namespace lanceflow::arrow {
@@ -25,13 +27,16 @@ int32_t DataType::bit_width() const {
     case TypeId::kTime64: case TypeId::kTimestamp: case TypeId::kDuration: return 64;
     case TypeId::kDecimal128: return 128;
     case TypeId::kDecimal256: return 256;
-    case TypeId::kFixedSizeBinary: return fixed_size_ * 8;
+    case TypeId::kFixedSizeBinary:
+      // Saturates: widths from untrusted schemas may not fit in int32 bits.
+      return static_cast<int32_t>(std::min<int64_t>(int64_t{fixed_size_} * 8, INT32_MAX));
     default: return 0;
   }
 }
 
 int32_t DataType::byte_width() const {
   if (id_ == TypeId::kBool) return 0;
+  if (id_ == TypeId::kFixedSizeBinary) return fixed_size_;
   return bit_width() / 8;
 }
 

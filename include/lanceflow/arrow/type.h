@@ -69,7 +69,8 @@ class DataType {
   // Byte width of one fixed-width value (1 for int8, 16 for decimal128, fixed_size for
   // fixed_size_binary), 0 for bool (bit-packed) and for types without a fixed width.
   int32_t byte_width() const;
-  // Bits per value of the values buffer for fixed-width types (1 for bool), 0 otherwise.
+  // Bits per value of the values buffer for fixed-width types (1 for bool), 0 otherwise
+  // (saturated at INT32_MAX for fixed_size_binary wider than 2^28 bytes).
   int32_t bit_width() const;
   bool is_integer() const;
   bool is_signed_integer() const;
