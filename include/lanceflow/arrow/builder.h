@@ -465,7 +465,8 @@ class StructBuilder final : public ArrayBuilder {
 // Dictionary-encoded arrays from indices plus a dictionary array. `IndexT` is the C type of the
 // type's index_type. The indices refer to the dictionary given with SetDictionary;
 // AppendArraySlice of arrays with other dictionaries appends those dictionaries after it and
-// shifts their indices (no de-duplication). Finish() with no dictionary gives an empty one.
+// shifts their indices (no de-duplication). Finish() with no dictionary gives an empty one, and
+// clears the dictionary along with the indices.
 template <typename IndexT>
 class DictionaryBuilder final : public ArrayBuilder {
  public:

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "lanceflow/arrow/array.h"
 #include "lanceflow/arrow/type.h"
