@@ -17,9 +17,9 @@ int32_t DaysInMonth(int64_t year, int32_t month) {
 int64_t DaysFromCivil(const CivilDate& date) {
   const int64_t y = date.year - (date.month <= 2 ? 1 : 0);
   const int64_t era = FloorDiv(y, 400);
-  const int64_t year_of_era = y - era * 400;                                     // [0, 399]
+  const int64_t year_of_era = y - era * 400;                                       // [0, 399]
   const int64_t shifted_month = date.month > 2 ? date.month - 3 : date.month + 9;  // March = 0
-  const int64_t day_of_year = (153 * shifted_month + 2) / 5 + date.day - 1;      // [0, 365]
+  const int64_t day_of_year = (153 * shifted_month + 2) / 5 + date.day - 1;        // [0, 365]
   const int64_t day_of_era =
       year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // [0, 146096]
   return era * 146097 + day_of_era - 719468;  // 719468 days from 0000-03-01 to 1970-01-01

@@ -28,6 +28,9 @@ inline int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
-inline int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
+inline int64_t FloorMod(int64_t a, int64_t b) {
+  const int64_t r = a % b;  // computed without FloorDiv(a, b) * b, which overflows near INT64_MIN
+  return r < 0 ? r + b : r;
+}
 
 }  // namespace lanceflow::expr::internal

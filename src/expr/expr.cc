@@ -7,12 +7,18 @@ namespace lanceflow::expr {
 
 const char* CompareOpSql(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return "=";
-    case CompareOp::kNe: return "!=";
-    case CompareOp::kLt: return "<";
-    case CompareOp::kLe: return "<=";
-    case CompareOp::kGt: return ">";
-    case CompareOp::kGe: return ">=";
+    case CompareOp::kEq:
+      return "=";
+    case CompareOp::kNe:
+      return "!=";
+    case CompareOp::kLt:
+      return "<";
+    case CompareOp::kLe:
+      return "<=";
+    case CompareOp::kGt:
+      return ">";
+    case CompareOp::kGe:
+      return ">=";
   }
   return "=";
 }
@@ -22,20 +28,34 @@ const char* CastTypeSql(CastType type) {
   // smallint [unsigned], bigint [unsigned], float, double, string, binary, date,
   // timestamp(precision), datetime(precision), decimal(precision,scale), boolean).
   switch (type) {
-    case CastType::kBoolean: return "BOOLEAN";
-    case CastType::kInt8: return "TINYINT";
-    case CastType::kInt16: return "SMALLINT";
-    case CastType::kInt32: return "INT";
-    case CastType::kInt64: return "BIGINT";
-    case CastType::kUInt8: return "TINYINT UNSIGNED";
-    case CastType::kUInt16: return "SMALLINT UNSIGNED";
-    case CastType::kUInt32: return "INT UNSIGNED";
-    case CastType::kUInt64: return "BIGINT UNSIGNED";
-    case CastType::kFloat32: return "FLOAT";
-    case CastType::kFloat64: return "DOUBLE";
-    case CastType::kString: return "STRING";
-    case CastType::kDate: return "DATE";
-    case CastType::kTimestamp: return "TIMESTAMP";
+    case CastType::kBoolean:
+      return "BOOLEAN";
+    case CastType::kInt8:
+      return "TINYINT";
+    case CastType::kInt16:
+      return "SMALLINT";
+    case CastType::kInt32:
+      return "INT";
+    case CastType::kInt64:
+      return "BIGINT";
+    case CastType::kUInt8:
+      return "TINYINT UNSIGNED";
+    case CastType::kUInt16:
+      return "SMALLINT UNSIGNED";
+    case CastType::kUInt32:
+      return "INT UNSIGNED";
+    case CastType::kUInt64:
+      return "BIGINT UNSIGNED";
+    case CastType::kFloat32:
+      return "FLOAT";
+    case CastType::kFloat64:
+      return "DOUBLE";
+    case CastType::kString:
+      return "STRING";
+    case CastType::kDate:
+      return "DATE";
+    case CastType::kTimestamp:
+      return "TIMESTAMP";
   }
   return "STRING";
 }

@@ -27,29 +27,44 @@ std::string Tree(const Expr& e) {
     }
     case ExprKind::kLiteral:
       switch (e.literal.kind) {
-        case LiteralKind::kNull: return "null";
-        case LiteralKind::kBool: return e.literal.bool_value ? "true" : "false";
-        case LiteralKind::kInteger: return "int:" + e.literal.text;
-        case LiteralKind::kFloat: return "float:" + e.literal.text;
-        case LiteralKind::kString: return "str:<" + e.literal.text + ">";
-        case LiteralKind::kDate: return "date:" + e.literal.text;
-        case LiteralKind::kTimestamp: return "ts:" + e.literal.text;
+        case LiteralKind::kNull:
+          return "null";
+        case LiteralKind::kBool:
+          return e.literal.bool_value ? "true" : "false";
+        case LiteralKind::kInteger:
+          return "int:" + e.literal.text;
+        case LiteralKind::kFloat:
+          return "float:" + e.literal.text;
+        case LiteralKind::kString:
+          return "str:<" + e.literal.text + ">";
+        case LiteralKind::kDate:
+          return "date:" + e.literal.text;
+        case LiteralKind::kTimestamp:
+          return "ts:" + e.literal.text;
       }
       return "?";
     case ExprKind::kCast:
       return "(cast" + args(0) + " " + CastTypeSql(e.cast_type) + ")";
     case ExprKind::kCompare:
       return std::string("(") + CompareOpSql(e.compare_op) + args(0) + ")";
-    case ExprKind::kIn: return "(" + neg + "in" + args(0) + ")";
-    case ExprKind::kIsNull: return "(is-" + neg + "null" + args(0) + ")";
-    case ExprKind::kIsTrue: return "(is-" + neg + "true" + args(0) + ")";
-    case ExprKind::kIsFalse: return "(is-" + neg + "false" + args(0) + ")";
+    case ExprKind::kIn:
+      return "(" + neg + "in" + args(0) + ")";
+    case ExprKind::kIsNull:
+      return "(is-" + neg + "null" + args(0) + ")";
+    case ExprKind::kIsTrue:
+      return "(is-" + neg + "true" + args(0) + ")";
+    case ExprKind::kIsFalse:
+      return "(is-" + neg + "false" + args(0) + ")";
     case ExprKind::kLike:
       return "(" + neg + (e.case_insensitive ? "ilike" : "like") + args(0) + ")";
-    case ExprKind::kBetween: return "(" + neg + "between" + args(0) + ")";
-    case ExprKind::kNot: return "(not" + args(0) + ")";
-    case ExprKind::kAnd: return "(and" + args(0) + ")";
-    case ExprKind::kOr: return "(or" + args(0) + ")";
+    case ExprKind::kBetween:
+      return "(" + neg + "between" + args(0) + ")";
+    case ExprKind::kNot:
+      return "(not" + args(0) + ")";
+    case ExprKind::kAnd:
+      return "(and" + args(0) + ")";
+    case ExprKind::kOr:
+      return "(or" + args(0) + ")";
   }
   return "?";
 }
@@ -194,7 +209,8 @@ TEST(FilterParseTest, StringLiterals) {
   EXPECT_EQ(ParseTree("s = ''''"), "(= [s] str:<'>)");
   EXPECT_EQ(ParseTree("s = 'a\\'"), "(= [s] str:<a\\>)");  // backslash is an ordinary character
   EXPECT_EQ(ParseTree("s = 'line1\nline2'"), "(= [s] str:<line1\nline2>)");
-  EXPECT_EQ(ParseTree("s = 'h\xc3\xa9llo \xf0\x9f\x98\x80'"), "(= [s] str:<h\xc3\xa9llo \xf0\x9f\x98\x80>)");
+  EXPECT_EQ(ParseTree("s = 'h\xc3\xa9llo \xf0\x9f\x98\x80'"),
+            "(= [s] str:<h\xc3\xa9llo \xf0\x9f\x98\x80>)");
   EXPECT_EQ(ParseTree("s = '-- not a comment; /* nor this */'"),
             "(= [s] str:<-- not a comment; /* nor this */>)");
   EXPECT_EQ(ParseTree("s = \"x\""), "(= [s] [x])");  // double quotes name columns
@@ -252,10 +268,12 @@ TEST(FilterParseTest, DateAndTimestampLiterals) {
        "filter: invalid date '2024-02-30': day 30 does not exist in 2024-02 at position 10"},
       {"a = DATE '2023-02-29'",
        "filter: invalid date '2023-02-29': day 29 does not exist in 2023-02 at position 10"},
-      {"a = DATE '2024-13-01'", "filter: invalid date '2024-13-01': month 13 is out of range at position 10"},
+      {"a = DATE '2024-13-01'",
+       "filter: invalid date '2024-13-01': month 13 is out of range at position 10"},
       {"a = DATE '0000-01-01'",
        "filter: invalid date '0000-01-01': year 0000 is out of range (0001..9999) at position 10"},
-      {"a = DATE '2024-1-1'", "filter: invalid date '2024-1-1': expected YYYY-MM-DD at position 10"},
+      {"a = DATE '2024-1-1'",
+       "filter: invalid date '2024-1-1': expected YYYY-MM-DD at position 10"},
       {"a = DATE '2024-01-01 '",
        "filter: invalid date '2024-01-01 ': unexpected text after the date at position 10"},
       {"a = TIMESTAMP '2024-01-01'",
@@ -306,7 +324,8 @@ TEST(FilterParseTest, Casts) {
             "TIMESTAMP(9))");
   EXPECT_EQ(ParseError("CAST(a AS TIMESTAMP(3)) = 1"),
             "filter: unexpected '3' at position 21 (the only TIMESTAMP precision supported is 9)");
-  EXPECT_EQ(ParseError("CAST(a) = 1"), "filter: unexpected ')' at position 7 (expected AS in CAST)");
+  EXPECT_EQ(ParseError("CAST(a) = 1"),
+            "filter: unexpected ')' at position 7 (expected AS in CAST)");
   EXPECT_EQ(ParseError("CAST(a AS INT = 1"),
             "filter: unexpected '=' at position 15 (expected ')' to end CAST)");
   EXPECT_EQ(ParseError("CAST(a AS INT) = 1 AND CAST(b AS INT)"),
@@ -345,76 +364,93 @@ TEST(FilterParseTest, HostileInputs) {
       {"\"a = 1", "filter: unterminated quoted name starting at position 1 (missing closing \")"},
       {"(a = 1", "filter: missing ')' at position 7 (to close the '(' at position 1)"},
       {"a = 1)", "filter: unexpected ')' at position 6 (no matching '(')"},
-      {"a = 1 b", "filter: unexpected 'b' at position 7 (expected AND, OR or the end of the filter)"},
-      {"a = 1 AND", "filter: unexpected end of filter at position 10 (expected a column or a value)"},
+      {"a = 1 b",
+       "filter: unexpected 'b' at position 7 (expected AND, OR or the end of the filter)"},
+      {"a = 1 AND",
+       "filter: unexpected end of filter at position 10 (expected a column or a value)"},
       {"a = ", "filter: unexpected end of filter at position 5 (expected a column or a value)"},
       {"", "filter: empty"},
       {" \n\t", "filter: empty"},
-      {"a = b = c", "filter: unexpected '=' at position 7 (expected AND, OR or the end of the "
-                    "filter)"},
+      {"a = b = c",
+       "filter: unexpected '=' at position 7 (expected AND, OR or the end of the "
+       "filter)"},
       {"a == 1", "filter: unexpected '=' at position 4 (expected a column or a value)"},
       {"a + 1 = 2", "filter: unexpected '+' at position 3 (arithmetic is not supported)"},
       {"a = b * 2", "filter: unexpected '*' at position 7 (arithmetic is not supported)"},
       {"a = b / 2", "filter: unexpected '/' at position 7 (arithmetic is not supported)"},
       {"a = 5 % 2", "filter: unexpected '%' at position 7 (arithmetic is not supported)"},
-      {"a = -b", "filter: unexpected '-' at position 5 (a minus sign must be followed by a number; "
-                 "arithmetic is not supported)"},
-      {"a = 1 - 1", "filter: unexpected '-' at position 7 (expected AND, OR or the end of the "
-                    "filter)"},
+      {"a = -b",
+       "filter: unexpected '-' at position 5 (a minus sign must be followed by a number; "
+       "arithmetic is not supported)"},
+      {"a = 1 - 1",
+       "filter: unexpected '-' at position 7 (expected AND, OR or the end of the "
+       "filter)"},
       {"a || b", "filter: unexpected '|' at position 3"},
       {"!a", "filter: unexpected '!' at position 1 (use NOT or !=)"},
       {"a = ?", "filter: unexpected '?' at position 5"},
       {"a = $1", "filter: unexpected '$' at position 5"},
       {"a = @x", "filter: unexpected '@' at position 5"},
       {"a[0] = 1", "filter: unexpected '[' at position 2"},
-      {"a = x'00'", "filter: unexpected ''00'' at position 6 (expected AND, OR or the end of the "
-                    "filter)"},
+      {"a = x'00'",
+       "filter: unexpected ''00'' at position 6 (expected AND, OR or the end of the "
+       "filter)"},
       {"a = {fn now()}", "filter: unexpected '{' at position 5"},
-      {"a = 1 UNION SELECT 1", "filter: unexpected 'UNION' at position 7 (expected AND, OR or the "
-                               "end of the filter)"},
+      {"a = 1 UNION SELECT 1",
+       "filter: unexpected 'UNION' at position 7 (expected AND, OR or the "
+       "end of the filter)"},
       {"a IS 1", "filter: unexpected '1' at position 6 (expected NULL, TRUE or FALSE after IS)"},
-      {"a NOT = 1", "filter: unexpected '=' at position 7 (expected IN, LIKE, ILIKE or BETWEEN after "
-                    "NOT)"},
+      {"a NOT = 1",
+       "filter: unexpected '=' at position 7 (expected IN, LIKE, ILIKE or BETWEEN after "
+       "NOT)"},
       {"a IN ()", "filter: empty IN list at position 7"},
       {"a IN 1", "filter: unexpected '1' at position 6 (expected '(' after IN)"},
-      {"a IN (1, b)", "filter: IN list item 'b' is not a literal at position 10 (IN lists hold "
-                      "literal values only)"},
+      {"a IN (1, b)",
+       "filter: IN list item 'b' is not a literal at position 10 (IN lists hold "
+       "literal values only)"},
       {"a IN (1 2)", "filter: unexpected '2' at position 9 (expected ',' or ')' in the IN list)"},
-      {"a IN (1, 2", "filter: missing ')' at position 11 (to close the IN list opened at position "
-                     "6)"},
+      {"a IN (1, 2",
+       "filter: missing ')' at position 11 (to close the IN list opened at position "
+       "6)"},
       {"a LIKE b", "filter: unexpected 'b' at position 8 (LIKE needs a quoted string pattern)"},
-      {"a LIKE 'x' ESCAPE '!'", "filter: unexpected 'ESCAPE' at position 12 (expected AND, OR or "
-                                "the end of the filter)"},
+      {"a LIKE 'x' ESCAPE '!'",
+       "filter: unexpected 'ESCAPE' at position 12 (expected AND, OR or "
+       "the end of the filter)"},
       {"a BETWEEN 1 OR 2", "filter: unexpected 'OR' at position 13 (expected AND in BETWEEN)"},
-      {"1", "filter: unexpected end of filter at position 2 (expected a comparison, IN, LIKE, "
-            "BETWEEN or IS after a value)"},
-      {"'x' AND a", "filter: unexpected 'AND' at position 5 (expected a comparison, IN, LIKE, "
-                    "BETWEEN or IS after a value)"},
-      {"NULL", "filter: unexpected end of filter at position 5 (expected a comparison, IN, LIKE, "
-               "BETWEEN or IS after a value)"},
-      {"a = AND", "filter: unexpected 'AND' at position 5 (expected a column or a value; quote a "
-                  "column with this name as `...`)"},
+      {"1",
+       "filter: unexpected end of filter at position 2 (expected a comparison, IN, LIKE, "
+       "BETWEEN or IS after a value)"},
+      {"'x' AND a",
+       "filter: unexpected 'AND' at position 5 (expected a comparison, IN, LIKE, "
+       "BETWEEN or IS after a value)"},
+      {"NULL",
+       "filter: unexpected end of filter at position 5 (expected a comparison, IN, LIKE, "
+       "BETWEEN or IS after a value)"},
+      {"a = AND",
+       "filter: unexpected 'AND' at position 5 (expected a column or a value; quote a "
+       "column with this name as `...`)"},
       {"select = 1", "filter: unexpected 'select' at position 1 (subqueries are not allowed)"},
       {"a = 1 AND b = 2; DELETE FROM t",
        "filter: unexpected ';' at position 16 (statement separators are not allowed)"},
       {"a = 'x' OR 'a' = 'a' --",
        "filter: unexpected '--' at position 22 (comments are not allowed)"},
-      {"\xc3\xa4 = 1", "filter: unexpected '\xc3\xa4' at position 1 (names with non-ASCII characters "
-                       "must be quoted with `...`)"},
+      {"\xc3\xa4 = 1",
+       "filter: unexpected '\xc3\xa4' at position 1 (names with non-ASCII characters "
+       "must be quoted with `...`)"},
       {"a = 1 \xff", "filter: invalid UTF-8 at position 7"},
       {std::string("a = 1\0", 6), "filter: NUL byte at position 6"},
       {std::string("a = 'x\0y'", 9), "filter: NUL byte in string at position 7"},
       {std::string("`a\0` = 1", 8), "filter: NUL byte in quoted name at position 3"},
       {"a = 'x\xff'", "filter: invalid UTF-8 in string at position 7"},
-      {"a = 'x\xc0\xaf'", "filter: invalid UTF-8 in string at position 7"},     // overlong '/'
-      {"a = 'x\xed\xa0\x80'", "filter: invalid UTF-8 in string at position 7"},  // surrogate
+      {"a = 'x\xc0\xaf'", "filter: invalid UTF-8 in string at position 7"},          // overlong '/'
+      {"a = 'x\xed\xa0\x80'", "filter: invalid UTF-8 in string at position 7"},      // surrogate
       {"a = 'x\xf4\x90\x80\x80'", "filter: invalid UTF-8 in string at position 7"},  // > U+10FFFF
-      {"a = 'x\xe2\x82'", "filter: invalid UTF-8 in string at position 7"},      // truncated
+      {"a = 'x\xe2\x82'", "filter: invalid UTF-8 in string at position 7"},          // truncated
       {"`a\xff` = 1", "filter: invalid UTF-8 in quoted name at position 3"},
       {"`a\x01` = 1", "filter: control character \\x01 in quoted name at position 3"},
       {"a = 1\x01", "filter: control character \\x01 at position 6"},
-      {"`a``b` = 1", "filter: quoted name containing '`' at position 1 (LanceDB cannot resolve "
-                     "such names)"},
+      {"`a``b` = 1",
+       "filter: quoted name containing '`' at position 1 (LanceDB cannot resolve "
+       "such names)"},
       {"`` = 1", "filter: empty quoted name at position 1"},
   };
   for (const Case& c : cases) EXPECT_EQ(ParseError(c.text), c.message) << c.text;
@@ -478,8 +514,7 @@ TEST(FilterParseTest, ColumnsReferenced) {
       "b = 1 AND (a.x IN (1) OR NOT c IS NULL) AND b BETWEEN d AND 2 AND CAST(`e f` AS INT) = a.x "
       "AND 1 = 1");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const std::vector<ColumnPath> expected = {
-      {{"a", "x"}}, {{"b"}}, {{"c"}}, {{"d"}}, {{"e f"}}};
+  const std::vector<ColumnPath> expected = {{{"a", "x"}}, {{"b"}}, {{"c"}}, {{"d"}}, {{"e f"}}};
   EXPECT_EQ(ColumnsReferenced(**r), expected);
   auto none = ParseFilter("TRUE");
   ASSERT_TRUE(none.ok());

@@ -61,8 +61,8 @@ class FilterParser {
 
   std::string Describe(const Token& t) const {
     if (t.kind == TokenKind::kEnd) return "end of filter";
-    return internal::QuoteForMessage(in_.substr(static_cast<size_t>(t.pos),
-                                                static_cast<size_t>(t.length)));
+    return internal::QuoteForMessage(
+        in_.substr(static_cast<size_t>(t.pos), static_cast<size_t>(t.length)));
   }
   Status Error(std::string_view message, const Token& at, std::string_view why = {}) const {
     return internal::ErrorAt(kWhat, message, at.pos, why);
@@ -194,13 +194,26 @@ class FilterParser {
 
   static bool AsCompareOp(TokenKind kind, CompareOp* op) {
     switch (kind) {
-      case TokenKind::kEq: *op = CompareOp::kEq; return true;
-      case TokenKind::kNe: *op = CompareOp::kNe; return true;
-      case TokenKind::kLt: *op = CompareOp::kLt; return true;
-      case TokenKind::kLe: *op = CompareOp::kLe; return true;
-      case TokenKind::kGt: *op = CompareOp::kGt; return true;
-      case TokenKind::kGe: *op = CompareOp::kGe; return true;
-      default: return false;
+      case TokenKind::kEq:
+        *op = CompareOp::kEq;
+        return true;
+      case TokenKind::kNe:
+        *op = CompareOp::kNe;
+        return true;
+      case TokenKind::kLt:
+        *op = CompareOp::kLt;
+        return true;
+      case TokenKind::kLe:
+        *op = CompareOp::kLe;
+        return true;
+      case TokenKind::kGt:
+        *op = CompareOp::kGt;
+        return true;
+      case TokenKind::kGe:
+        *op = CompareOp::kGe;
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -303,8 +316,7 @@ class FilterParser {
       Advance();
       return MakeLiteral(NullLiteral());
     }
-    if ((IsKeyword(t, "date") || IsKeyword(t, "timestamp")) &&
-        Peek(1).kind == TokenKind::kString) {
+    if ((IsKeyword(t, "date") || IsKeyword(t, "timestamp")) && Peek(1).kind == TokenKind::kString) {
       Advance();
       const Token& s = Advance();
       return TypedStringLiteral(IsKeyword(t, "date") ? CastType::kDate : CastType::kTimestamp, s);
@@ -345,8 +357,8 @@ class FilterParser {
         return Error("name longer than " + std::to_string(kMaxFieldNameLength) + " bytes", t);
       }
       if (static_cast<int64_t>(path.parts.size()) == kMaxColumnPathParts) {
-        return Error("column path with more than " + std::to_string(kMaxColumnPathParts) +
-                         " parts", t);
+        return Error("column path with more than " + std::to_string(kMaxColumnPathParts) + " parts",
+                     t);
       }
       Advance();
       path.parts.push_back(t.text);
@@ -354,10 +366,9 @@ class FilterParser {
       Advance();
     }
     if (Peek().kind == TokenKind::kLParen) {
-      return Error("unknown function " +
-                       internal::QuoteForMessage(
-                           in_.substr(static_cast<size_t>(first.pos),
-                                      static_cast<size_t>(Peek().pos - first.pos))),
+      return Error("unknown function " + internal::QuoteForMessage(in_.substr(
+                                             static_cast<size_t>(first.pos),
+                                             static_cast<size_t>(Peek().pos - first.pos))),
                    first, "only CAST is supported");
     }
     return MakeColumn(std::move(path));
@@ -387,7 +398,8 @@ class FilterParser {
       return TypedStringLiteral(type, operand_start);
     }
     if (nanosecond_precision) {
-      return Error("TIMESTAMP(9)", type_token, "only a quoted timestamp can be cast to TIMESTAMP(9)");
+      return Error("TIMESTAMP(9)", type_token,
+                   "only a quoted timestamp can be cast to TIMESTAMP(9)");
     }
     if (type == CastType::kInt64 && operand->kind == ExprKind::kLiteral &&
         operand->literal.kind == LiteralKind::kInteger) {

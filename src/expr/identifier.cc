@@ -81,8 +81,8 @@ Result<ColumnPath> ParseColumnPath(std::string_view text) {
   // quote, plus quotes, a dot and some spaces; anything longer cannot be valid.
   constexpr int64_t kMaxPathText = kMaxColumnPathParts * (2 * kMaxFieldNameLength + 8);
   if (static_cast<int64_t>(text.size()) > kMaxPathText) {
-    return Status::Invalid("column path: longer than " + std::to_string(kMaxPathText) +
-                           " bytes (" + std::to_string(text.size()) + ")");
+    return Status::Invalid("column path: longer than " + std::to_string(kMaxPathText) + " bytes (" +
+                           std::to_string(text.size()) + ")");
   }
   LF_ASSIGN_OR_RETURN(std::vector<Token> tokens, internal::Tokenize(text, kWhat));
   ColumnPath path;

@@ -23,12 +23,15 @@ TEST(ValidateTableNameTest, RefusesWithPosition) {
       {"", "table name: empty"},
       {".", "table name: '.' is not allowed"},
       {"..", "table name: '..' is not allowed"},
-      {"a b", "table name: character ' ' not allowed at position 2 (table names may contain "
-              "only letters, digits, '_', '-' and '.')"},
-      {"a/b", "table name: character '/' not allowed at position 2 (table names may contain "
-              "only letters, digits, '_', '-' and '.')"},
-      {std::string("ab\0c", 4), "table name: character '\\x00' not allowed at position 3 "
-                                "(table names may contain only letters, digits, '_', '-' and '.')"},
+      {"a b",
+       "table name: character ' ' not allowed at position 2 (table names may contain "
+       "only letters, digits, '_', '-' and '.')"},
+      {"a/b",
+       "table name: character '/' not allowed at position 2 (table names may contain "
+       "only letters, digits, '_', '-' and '.')"},
+      {std::string("ab\0c", 4),
+       "table name: character '\\x00' not allowed at position 3 "
+       "(table names may contain only letters, digits, '_', '-' and '.')"},
       {std::string(257, 'x'), "table name: longer than 256 bytes (257)"},
   };
   for (const Case& c : cases) {
@@ -50,7 +53,8 @@ TEST(ValidateFieldNameTest, Rules) {
   EXPECT_EQ(ValidateFieldName("a`b").message(),
             "field name: character '`' not allowed at position 2 (LanceDB cannot resolve names "
             "containing a backquote)");
-  EXPECT_EQ(ValidateFieldName("ab\tc").message(), "field name: control character '\\x09' at position 3");
+  EXPECT_EQ(ValidateFieldName("ab\tc").message(),
+            "field name: control character '\\x09' at position 3");
   EXPECT_EQ(ValidateFieldName("ab\xff").message(), "field name: invalid UTF-8 at position 3");
   EXPECT_EQ(ValidateFieldName("\xed\xa0\x80").message(),  // a UTF-16 surrogate
             "field name: invalid UTF-8 at position 1");
@@ -93,12 +97,14 @@ TEST(ParseColumnPathTest, Errors) {
       {"a b", "column path: unexpected 'b' at position 3 (expected '.' or the end of the path)"},
       {"1a", "column path: malformed number '1a' at position 1"},
       {"a;b", "column path: unexpected ';' at position 2 (statement separators are not allowed)"},
-      {"`a``b`", "column path: quoted name containing '`' at position 1 (LanceDB cannot resolve "
-                 "such names)"},
+      {"`a``b`",
+       "column path: quoted name containing '`' at position 1 (LanceDB cannot resolve "
+       "such names)"},
       {"`ab", "column path: unterminated quoted name starting at position 1 (missing closing `)"},
       {"``", "column path: empty quoted name at position 1"},
-      {"a.\xc3\xa4", "column path: unexpected '\xc3\xa4' at position 3 (names with non-ASCII "
-                     "characters must be quoted with `...`)"},
+      {"a.\xc3\xa4",
+       "column path: unexpected '\xc3\xa4' at position 3 (names with non-ASCII "
+       "characters must be quoted with `...`)"},
   };
   for (const Case& c : cases) {
     auto r = ParseColumnPath(c.text);

@@ -282,8 +282,7 @@ std::string QuoteForMessage(std::string_view text) {
   return out;
 }
 
-Status ErrorAt(std::string_view what, std::string_view message, int64_t pos,
-               std::string_view why) {
+Status ErrorAt(std::string_view what, std::string_view message, int64_t pos, std::string_view why) {
   std::string msg;
   msg.append(what).append(": ").append(message).append(" at position ");
   msg += std::to_string(pos + 1);
@@ -314,23 +313,59 @@ bool EqualsKeyword(std::string_view text, std::string_view lower_keyword) {
 namespace {
 
 constexpr std::string_view kReservedWords[] = {
-    "all",   "and",   "any",    "as",     "between", "case",   "cast",   "distinct", "else",
-    "end",   "escape", "except", "exists", "false",  "from",   "ilike",  "in",       "interval",
-    "is",    "like",  "not",    "null",   "or",      "regexp", "rlike",  "select",   "similar",
-    "some",  "then",  "true",   "union",  "values",  "when",   "where",  "with",     "xor"};
+    "all",  "and",    "any",    "as",     "between", "case",   "cast",  "distinct", "else",
+    "end",  "escape", "except", "exists", "false",   "from",   "ilike", "in",       "interval",
+    "is",   "like",   "not",    "null",   "or",      "regexp", "rlike", "select",   "similar",
+    "some", "then",   "true",   "union",  "values",  "when",   "where", "with",     "xor"};
 
-constexpr std::string_view kOtherSqlKeywords[] = {
-    "alter", "array", "asc", "bigint", "binary", "boolean", "both", "by", "char", "check",
-    "collate", "column", "constraint", "create", "cross", "current_date", "current_time",
-    "current_timestamp", "current_user", "date", "datetime", "day", "decimal", "default",
-    "delete", "desc", "div", "double", "drop", "extract", "fetch", "filter", "float", "for",
-    "foreign", "full", "group", "having", "hour", "inner", "insert", "int", "integer",
-    "intersect", "into", "join", "key", "leading", "left", "limit", "localtime",
-    "localtimestamp", "map", "minute", "mod", "month", "natural", "numeric", "offset", "on",
-    "order", "outer", "over", "overlaps", "position", "primary", "real", "references", "right",
-    "row", "rows", "second", "session_user", "smallint", "string", "struct", "substring",
-    "table", "time", "timestamp", "tinyint", "to", "trailing", "trim", "unique", "unknown",
-    "unsigned", "update", "user", "using", "varchar", "window", "within", "year", "zone"};
+constexpr std::string_view kOtherSqlKeywords[] = {"alter",        "array",
+                                                  "asc",          "bigint",
+                                                  "binary",       "boolean",
+                                                  "both",         "by",
+                                                  "char",         "check",
+                                                  "collate",      "column",
+                                                  "constraint",   "create",
+                                                  "cross",        "current_date",
+                                                  "current_time", "current_timestamp",
+                                                  "current_user", "date",
+                                                  "datetime",     "day",
+                                                  "decimal",      "default",
+                                                  "delete",       "desc",
+                                                  "div",          "double",
+                                                  "drop",         "extract",
+                                                  "fetch",        "filter",
+                                                  "float",        "for",
+                                                  "foreign",      "full",
+                                                  "group",        "having",
+                                                  "hour",         "inner",
+                                                  "insert",       "int",
+                                                  "integer",      "intersect",
+                                                  "into",         "join",
+                                                  "key",          "leading",
+                                                  "left",         "limit",
+                                                  "localtime",    "localtimestamp",
+                                                  "map",          "minute",
+                                                  "mod",          "month",
+                                                  "natural",      "numeric",
+                                                  "offset",       "on",
+                                                  "order",        "outer",
+                                                  "over",         "overlaps",
+                                                  "position",     "primary",
+                                                  "real",         "references",
+                                                  "right",        "row",
+                                                  "rows",         "second",
+                                                  "session_user", "smallint",
+                                                  "string",       "struct",
+                                                  "substring",    "table",
+                                                  "time",         "timestamp",
+                                                  "tinyint",      "to",
+                                                  "trailing",     "trim",
+                                                  "unique",       "unknown",
+                                                  "unsigned",     "update",
+                                                  "user",         "using",
+                                                  "varchar",      "window",
+                                                  "within",       "year",
+                                                  "zone"};
 
 bool InList(std::string_view word, const auto& list) {
   for (std::string_view k : list) {

@@ -50,9 +50,8 @@ bool ReadChar(std::string_view text, size_t* pos, char c) {
 // Parses "YYYY-MM-DD" at text[*pos]; on failure returns the reason.
 Status ReadDate(std::string_view text, size_t* pos, CivilDate* out) {
   int64_t y, m, d;
-  if (!ReadDigits(text, pos, 4, &y) || !ReadChar(text, pos, '-') ||
-      !ReadDigits(text, pos, 2, &m) || !ReadChar(text, pos, '-') ||
-      !ReadDigits(text, pos, 2, &d)) {
+  if (!ReadDigits(text, pos, 4, &y) || !ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, &m) ||
+      !ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, &d)) {
     return Status::Invalid("expected YYYY-MM-DD");
   }
   if (y < 1) return Status::Invalid("year 0000 is out of range (0001..9999)");
@@ -111,12 +110,12 @@ Result<Literal> ParseIntegerText(std::string_view digits, bool negative) {
   std::string_view trimmed = digits.substr(first);
   uint64_t magnitude = 0;
   auto res = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), magnitude);
-  const bool too_big = res.ec == std::errc::result_out_of_range ||
-                       (negative && magnitude > kInt64MinMagnitude);
+  const bool too_big =
+      res.ec == std::errc::result_out_of_range || (negative && magnitude > kInt64MinMagnitude);
   if (too_big) {
-    return Status::Invalid("integer " + QuoteForMessage(std::string(negative ? "-" : "") +
-                                                        std::string(trimmed)) +
-                           " is out of range (-9223372036854775808..18446744073709551615)");
+    return Status::Invalid(
+        "integer " + QuoteForMessage(std::string(negative ? "-" : "") + std::string(trimmed)) +
+        " is out of range (-9223372036854775808..18446744073709551615)");
   }
   if (res.ec != std::errc() || res.ptr != trimmed.data() + trimmed.size()) {
     return Status::Invalid("malformed integer " + QuoteForMessage(digits));
@@ -177,7 +176,8 @@ Result<Literal> ParseTimestampText(std::string_view text) {
   Status st = ReadDate(text, &pos, &date);
   if (!st.ok()) return Bad("timestamp", text, st);
   if (!(ReadChar(text, &pos, ' ') || ReadChar(text, &pos, 'T') || ReadChar(text, &pos, 't'))) {
-    return Bad("timestamp", text, Status::Invalid("expected ' ' or 'T' and HH:MM:SS after the date"));
+    return Bad("timestamp", text,
+               Status::Invalid("expected ' ' or 'T' and HH:MM:SS after the date"));
   }
   int64_t hh, mm, ss;
   if (!ReadDigits(text, &pos, 2, &hh) || !ReadChar(text, &pos, ':') ||
@@ -223,8 +223,8 @@ Result<Literal> ParseTimestampText(std::string_view text) {
   if (pos != text.size()) {
     return Bad("timestamp", text, Status::Invalid("unexpected text after the time"));
   }
-  return TimestampFromParts(internal::DaysFromCivil(date), hh * 3600 + mm * 60 + ss, nanos,
-                            digits, offset, offset_text);
+  return TimestampFromParts(internal::DaysFromCivil(date), hh * 3600 + mm * 60 + ss, nanos, digits,
+                            offset, offset_text);
 }
 
 std::string QuoteString(std::string_view value) {
@@ -386,49 +386,86 @@ namespace {
 const char* TypeName(arrow::TypeId id) {
   using arrow::TypeId;
   switch (id) {
-    case TypeId::kNull: return "null";
-    case TypeId::kBool: return "bool";
-    case TypeId::kInt8: return "int8";
-    case TypeId::kInt16: return "int16";
-    case TypeId::kInt32: return "int32";
-    case TypeId::kInt64: return "int64";
-    case TypeId::kUInt8: return "uint8";
-    case TypeId::kUInt16: return "uint16";
-    case TypeId::kUInt32: return "uint32";
-    case TypeId::kUInt64: return "uint64";
-    case TypeId::kFloat16: return "float16";
-    case TypeId::kFloat32: return "float32";
-    case TypeId::kFloat64: return "float64";
-    case TypeId::kUtf8: return "utf8";
-    case TypeId::kLargeUtf8: return "large_utf8";
-    case TypeId::kBinary: return "binary";
-    case TypeId::kLargeBinary: return "large_binary";
-    case TypeId::kFixedSizeBinary: return "fixed_size_binary";
-    case TypeId::kDate32: return "date32";
-    case TypeId::kDate64: return "date64";
-    case TypeId::kTime32: return "time32";
-    case TypeId::kTime64: return "time64";
-    case TypeId::kTimestamp: return "timestamp";
-    case TypeId::kDuration: return "duration";
-    case TypeId::kDecimal128: return "decimal128";
-    case TypeId::kDecimal256: return "decimal256";
-    case TypeId::kStruct: return "struct";
-    case TypeId::kList: return "list";
-    case TypeId::kLargeList: return "large_list";
-    case TypeId::kFixedSizeList: return "fixed_size_list";
-    case TypeId::kDictionary: return "dictionary";
+    case TypeId::kNull:
+      return "null";
+    case TypeId::kBool:
+      return "bool";
+    case TypeId::kInt8:
+      return "int8";
+    case TypeId::kInt16:
+      return "int16";
+    case TypeId::kInt32:
+      return "int32";
+    case TypeId::kInt64:
+      return "int64";
+    case TypeId::kUInt8:
+      return "uint8";
+    case TypeId::kUInt16:
+      return "uint16";
+    case TypeId::kUInt32:
+      return "uint32";
+    case TypeId::kUInt64:
+      return "uint64";
+    case TypeId::kFloat16:
+      return "float16";
+    case TypeId::kFloat32:
+      return "float32";
+    case TypeId::kFloat64:
+      return "float64";
+    case TypeId::kUtf8:
+      return "utf8";
+    case TypeId::kLargeUtf8:
+      return "large_utf8";
+    case TypeId::kBinary:
+      return "binary";
+    case TypeId::kLargeBinary:
+      return "large_binary";
+    case TypeId::kFixedSizeBinary:
+      return "fixed_size_binary";
+    case TypeId::kDate32:
+      return "date32";
+    case TypeId::kDate64:
+      return "date64";
+    case TypeId::kTime32:
+      return "time32";
+    case TypeId::kTime64:
+      return "time64";
+    case TypeId::kTimestamp:
+      return "timestamp";
+    case TypeId::kDuration:
+      return "duration";
+    case TypeId::kDecimal128:
+      return "decimal128";
+    case TypeId::kDecimal256:
+      return "decimal256";
+    case TypeId::kStruct:
+      return "struct";
+    case TypeId::kList:
+      return "list";
+    case TypeId::kLargeList:
+      return "large_list";
+    case TypeId::kFixedSizeList:
+      return "fixed_size_list";
+    case TypeId::kDictionary:
+      return "dictionary";
   }
   return "unknown";
 }
 
 const char* AlternativeName(const ScalarValue& v) {
   switch (v.index()) {
-    case 0: return "null";
-    case 1: return "bool";
-    case 2: return "int64_t";
-    case 3: return "uint64_t";
-    case 4: return "double";
-    default: return "string";
+    case 0:
+      return "null";
+    case 1:
+      return "bool";
+    case 2:
+      return "int64_t";
+    case 3:
+      return "uint64_t";
+    case 4:
+      return "double";
+    default:
+      return "string";
   }
 }
 
@@ -455,19 +492,26 @@ bool IntegerParts(const ScalarValue& v, bool* negative, uint64_t* magnitude) {
 int IntegerBits(arrow::TypeId id) {
   using arrow::TypeId;
   switch (id) {
-    case TypeId::kInt8: case TypeId::kUInt8: return 8;
-    case TypeId::kInt16: case TypeId::kUInt16: return 16;
-    case TypeId::kInt32: case TypeId::kUInt32: return 32;
-    default: return 64;
+    case TypeId::kInt8:
+    case TypeId::kUInt8:
+      return 8;
+    case TypeId::kInt16:
+    case TypeId::kUInt16:
+      return 16;
+    case TypeId::kInt32:
+    case TypeId::kUInt32:
+      return 32;
+    default:
+      return 64;
   }
 }
 
 bool IsUtcZone(const std::string& tz) {
   static constexpr std::string_view kUtcNames[] = {
-      "UTC",       "Etc/UTC", "Etc/UCT", "UCT",      "Etc/Universal", "Universal",
-      "Etc/Zulu",  "Zulu",    "GMT",     "Etc/GMT",  "Etc/GMT+0",     "Etc/GMT-0",
-      "Etc/GMT0",  "GMT0",    "GMT+0",   "GMT-0",    "Greenwich",     "Etc/Greenwich",
-      "+00:00",    "-00:00",  "+0000",   "-0000",    "Z",             "utc"};
+      "UTC",   "Etc/UTC", "Etc/UCT",   "UCT",           "Etc/Universal", "Universal", "Etc/Zulu",
+      "Zulu",  "GMT",     "Etc/GMT",   "Etc/GMT+0",     "Etc/GMT-0",     "Etc/GMT0",  "GMT0",
+      "GMT+0", "GMT-0",   "Greenwich", "Etc/Greenwich", "+00:00",        "-00:00",    "+0000",
+      "-0000", "Z",       "utc"};
   for (std::string_view n : kUtcNames) {
     if (tz == n) return true;
   }
@@ -479,10 +523,26 @@ Result<Literal> TimestampLiteralFromValue(const arrow::DataType& type, int64_t v
   int32_t digits = 0;
   const char* unit = "s";
   switch (type.unit()) {
-    case arrow::TimeUnit::kSecond: per_second = 1; digits = 0; unit = "s"; break;
-    case arrow::TimeUnit::kMilli: per_second = 1000; digits = 3; unit = "ms"; break;
-    case arrow::TimeUnit::kMicro: per_second = 1000000; digits = 6; unit = "us"; break;
-    case arrow::TimeUnit::kNano: per_second = 1000000000; digits = 9; unit = "ns"; break;
+    case arrow::TimeUnit::kSecond:
+      per_second = 1;
+      digits = 0;
+      unit = "s";
+      break;
+    case arrow::TimeUnit::kMilli:
+      per_second = 1000;
+      digits = 3;
+      unit = "ms";
+      break;
+    case arrow::TimeUnit::kMicro:
+      per_second = 1000000;
+      digits = 6;
+      unit = "us";
+      break;
+    case arrow::TimeUnit::kNano:
+      per_second = 1000000000;
+      digits = 9;
+      unit = "ns";
+      break;
   }
   const int64_t seconds = internal::FloorDiv(value, per_second);
   const auto nanos =
@@ -506,15 +566,21 @@ Result<Literal> MakeTypedLiteral(const arrow::DataType& type, const ScalarValue&
     case TypeId::kBool:
       if (const auto* b = std::get_if<bool>(&value)) return BoolLiteral(*b);
       return WrongValue(id, value);
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64: {
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64: {
       bool negative;
       uint64_t magnitude;
       if (!IntegerParts(value, &negative, &magnitude)) return WrongValue(id, value);
       const int bits = IntegerBits(id);
-      const bool is_signed = id == TypeId::kInt8 || id == TypeId::kInt16 ||
-                             id == TypeId::kInt32 || id == TypeId::kInt64;
-      const uint64_t max_positive = is_signed ? (uint64_t{1} << (bits - 1)) - 1
+      const bool is_signed = id == TypeId::kInt8 || id == TypeId::kInt16 || id == TypeId::kInt32 ||
+                             id == TypeId::kInt64;
+      const uint64_t max_positive = is_signed    ? (uint64_t{1} << (bits - 1)) - 1
                                     : bits == 64 ? std::numeric_limits<uint64_t>::max()
                                                  : (uint64_t{1} << bits) - 1;
       const uint64_t max_negative = is_signed ? uint64_t{1} << (bits - 1) : 0;
@@ -529,7 +595,9 @@ Result<Literal> MakeTypedLiteral(const arrow::DataType& type, const ScalarValue&
       }
       return lit;
     }
-    case TypeId::kFloat16: case TypeId::kFloat32: case TypeId::kFloat64: {
+    case TypeId::kFloat16:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: {
       const auto* d = std::get_if<double>(&value);
       if (d == nullptr) return WrongValue(id, value);
       if (!std::isfinite(*d)) {
@@ -558,7 +626,8 @@ Result<Literal> MakeTypedLiteral(const arrow::DataType& type, const ScalarValue&
       }
       return lit;
     }
-    case TypeId::kUtf8: case TypeId::kLargeUtf8:
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
       if (const auto* s = std::get_if<std::string>(&value)) return StringLiteral(*s);
       return WrongValue(id, value);
     case TypeId::kDate32: {
@@ -598,8 +667,8 @@ Result<std::string> RenderTypedLiteral(const arrow::DataType& type, const Scalar
   return lit.ToSql();
 }
 
-Result<ExprPtr> MakeColumnComparison(ColumnPath column, const arrow::DataType& type,
-                                     CompareOp op, const ScalarValue& value) {
+Result<ExprPtr> MakeColumnComparison(ColumnPath column, const arrow::DataType& type, CompareOp op,
+                                     const ScalarValue& value) {
   if (std::holds_alternative<std::monostate>(value)) {
     return Status::Invalid("column comparison: " + column.ToString() +
                            " compared with NULL is never true (use IS NULL)");

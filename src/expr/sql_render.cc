@@ -22,9 +22,12 @@ enum Precedence : int {
 
 int PrecedenceOf(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::kOr: return kOrPrec;
-    case ExprKind::kAnd: return kAndPrec;
-    case ExprKind::kNot: return kNotPrec;
+    case ExprKind::kOr:
+      return kOrPrec;
+    case ExprKind::kAnd:
+      return kAndPrec;
+    case ExprKind::kNot:
+      return kNotPrec;
     case ExprKind::kCompare:
     case ExprKind::kIn:
     case ExprKind::kIsNull:
@@ -83,7 +86,9 @@ class Renderer {
       case ExprKind::kIsFalse:
         Child(*e.args[0], kValuePrec);
         *out_ += e.negated ? " IS NOT " : " IS ";
-        *out_ += e.kind == ExprKind::kIsNull ? "NULL" : e.kind == ExprKind::kIsTrue ? "TRUE" : "FALSE";
+        *out_ += e.kind == ExprKind::kIsNull   ? "NULL"
+                 : e.kind == ExprKind::kIsTrue ? "TRUE"
+                                               : "FALSE";
         return;
       case ExprKind::kLike:
         Child(*e.args[0], kValuePrec);

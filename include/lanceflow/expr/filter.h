@@ -20,7 +20,10 @@
 //   value      := column | literal | CAST '(' value AS cast_type ')'
 //   column     := name ( '.' name )*            -- nested struct fields
 //   name       := [A-Za-z_][A-Za-z0-9_]* | `...` (`` escapes `) | "..." ("" escapes ")
-//                 (bare names that are keywords, e.g. select, must be quoted)
+//                 (bare names that are keywords must be quoted: AND OR NOT IN IS NULL TRUE
+//                 FALSE LIKE ILIKE BETWEEN CAST AS SELECT FROM WHERE CASE WHEN THEN ELSE END
+//                 EXISTS INTERVAL ESCAPE UNION EXCEPT DISTINCT SIMILAR REGEXP RLIKE ANY ALL
+//                 SOME VALUES WITH XOR)
 //   literal    := ['-'] integer | ['-'] decimal | string | TRUE | FALSE | NULL
 //               | DATE string | TIMESTAMP string
 //   cast_type  := BOOLEAN | TINYINT | SMALLINT | INT | INTEGER | BIGINT  (each with optional
@@ -39,6 +42,14 @@
 //
 // Error messages are one line, "filter: <what> at position <N>[ (<why>)]", N a 1-based byte
 // offset. Thread safety: all functions are pure; Expr trees are immutable and shareable.
+//
+// How LanceDB reads the rendered SQL (observed with LanceDB 0.39), which the native evaluator
+// should match: a literal is converted to the type of the column it meets, and one that does not
+// fit (300 for int8, -1 for uint8, 1.5 for int64) is an error, not a false comparison; a bare
+// name falls back to a case-insensitive match when no column has exactly that name, while this
+// module treats names as case-sensitive (check ColumnsReferenced against the schema first); a
+// TIMESTAMP literal compared with a column that has a named time zone is taken as wall-clock
+// time in that zone (after its own offset, if any, is applied); LIKE escapes with '' only.
 #pragma once
 
 #include <cstdint>
@@ -90,8 +101,8 @@ struct Literal {
   // [1, 2^63]. Integers are typed by the column they meet, so no width is fixed here.
   bool negative = false;
   uint64_t magnitude = 0;
-  double float_value = 0;  // kFloat: the finite double nearest to `text`
-  int32_t date_days = 0;   // kDate: days since 1970-01-01
+  double float_value = 0;    // kFloat: the finite double nearest to `text`
+  int32_t date_days = 0;     // kDate: days since 1970-01-01
   TimestampValue timestamp;  // kTimestamp
   // Canonical text. kInteger: "-"? digits without leading zeros. kFloat: as written, with a '0'
   // added before a leading '.' and after a trailing '.', exponent marker 'e'. kString: the value
@@ -169,16 +180,23 @@ enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 
 enum class CastType : uint8_t {
   kBoolean,
-  kInt8, kInt16, kInt32, kInt64,
-  kUInt8, kUInt16, kUInt32, kUInt64,
-  kFloat32, kFloat64,
+  kInt8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kUInt8,
+  kUInt16,
+  kUInt32,
+  kUInt64,
+  kFloat32,
+  kFloat64,
   kString,
   kDate,
   kTimestamp,
 };
 
-const char* CompareOpSql(CompareOp op);    // "=", "!=", "<", "<=", ">", ">="
-const char* CastTypeSql(CastType type);    // "BOOLEAN", "TINYINT UNSIGNED", "DOUBLE", ...
+const char* CompareOpSql(CompareOp op);  // "=", "!=", "<", "<=", ">", ">="
+const char* CastTypeSql(CastType type);  // "BOOLEAN", "TINYINT UNSIGNED", "DOUBLE", ...
 
 struct Expr;
 using ExprPtr = std::shared_ptr<const Expr>;
@@ -193,7 +211,7 @@ struct Expr {
   bool negated = false;
   // kLike: ILIKE (case-insensitive match).
   bool case_insensitive = false;
-  CompareOp compare_op = CompareOp::kEq;  // kCompare
+  CompareOp compare_op = CompareOp::kEq;   // kCompare
   CastType cast_type = CastType::kString;  // kCast
   ColumnPath column;                       // kColumn
   Literal literal;                         // kLiteral
@@ -241,7 +259,7 @@ ExprPtr MakeOr(std::vector<ExprPtr> operands);
 // Uses MakeTypedLiteral, except for a timestamp with a named non-UTC zone, which is compared by
 // its raw value: CAST(column AS BIGINT) op <units since the epoch>. Errors: those of
 // MakeTypedLiteral, and Status::Invalid for a NULL value.
-Result<ExprPtr> MakeColumnComparison(ColumnPath column, const arrow::DataType& type,
-                                     CompareOp op, const ScalarValue& value);
+Result<ExprPtr> MakeColumnComparison(ColumnPath column, const arrow::DataType& type, CompareOp op,
+                                     const ScalarValue& value);
 
 }  // namespace lanceflow::expr
