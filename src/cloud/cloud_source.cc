@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lanceflow/core/log.h"
+#include "lanceflow/expr/identifier.h"
 #include "lanceflow/source/schema_json.h"
 #include "query_page.h"
 
@@ -42,14 +43,7 @@ std::string EncodePathSegment(std::string_view s) {
   return out;
 }
 
-Status CheckTableName(const std::string& table) {
-  if (table.empty()) return Status::Invalid("table name is empty");
-  if (table.size() > 256) return Status::Invalid("table name is longer than 256 bytes");
-  for (unsigned char c : table) {
-    if (c < 0x20 || c == 0x7f) return Status::Invalid("table name contains a control character");
-  }
-  return Status::OK();
-}
+Status CheckTableName(const std::string& table) { return expr::ValidateTableName(table); }
 
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
