@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
 
 #include "array_testing.h"
 #include "lanceflow/arrow/bitmap.h"
+#include "lanceflow/arrow/builder.h"
+#include "lanceflow/arrow/c_data.h"
+#include "lanceflow/arrow/compare.h"
 #include "lanceflow/arrow/decimal.h"
+#include "lanceflow/arrow/json_writer.h"
 #include "lanceflow/arrow/utf8.h"
 
 namespace lanceflow::arrow {
@@ -400,6 +405,102 @@ TEST(ValidateTest, MalformedTypes) {
                 {"child field without a type"});
   ExpectCorrupt(ValidateArray(*MakeData(nullptr, 0, {})), {"array has no type"});
   EXPECT_TRUE(ValidateDataType(*dictionary(int8(), struct_({MakeField("x", list(utf8()))}))).ok());
+}
+
+// Deep copy of the node tree (buffers shared), so that a test can mutate any node.
+std::shared_ptr<ArrayData> MutableCopy(const ArrayData& a) {
+  auto out = std::make_shared<ArrayData>(a);
+  for (auto& c : out->children) {
+    if (c) c = MutableCopy(*c);
+  }
+  if (out->dictionary) out->dictionary = MutableCopy(*out->dictionary);
+  return out;
+}
+
+void CollectNodes(const std::shared_ptr<ArrayData>& a,
+                  std::vector<std::shared_ptr<ArrayData>>* out) {
+  out->push_back(a);
+  for (auto& c : a->children) {
+    if (c) CollectNodes(std::const_pointer_cast<ArrayData>(c), out);
+  }
+  if (a->dictionary) CollectNodes(std::const_pointer_cast<ArrayData>(a->dictionary), out);
+}
+
+int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
+// One random corruption of one node: a shortened buffer, a flipped byte, a changed
+// offset/length/null count, a dropped buffer or child.
+void Mutate(ArrayData* a, std::mt19937* rng) {
+  auto pick = [&](int64_t n) { return static_cast<int64_t>((*rng)() % static_cast<uint64_t>(n)); };
+  switch (pick(6)) {
+    case 0:
+    case 1: {
+      if (a->buffers.empty()) return;
+      BufferPtr& b = a->buffers[static_cast<size_t>(pick(static_cast<int64_t>(a->buffers.size())))];
+      if (!b || b->size() == 0) return;
+      if (pick(2) == 0) {
+        b = b->Slice(0, pick(b->size()));  // shortened, still aligned
+      } else {
+        std::string bytes(b->view());
+        bytes[static_cast<size_t>(pick(b->size()))] ^= static_cast<char>(1 << pick(8));
+        b = Buffer::CopyOf(bytes);
+      }
+      return;
+    }
+    case 2: a->offset = WrappingAdd(a->offset, pick(2) ? pick(5) : kMax64 / (1 + pick(64))); return;
+    case 3:
+      a->length = WrappingAdd(a->length, pick(2) ? pick(5) - 2 : kMax64 / (1 + pick(64)));
+      return;
+    case 4: a->null_count = pick(5) - 1; return;
+    default:
+      if (!a->children.empty() && pick(2)) {
+        a->children.pop_back();
+      } else if (!a->buffers.empty()) {
+        a->buffers[static_cast<size_t>(pick(static_cast<int64_t>(a->buffers.size())))] = nullptr;
+      }
+      return;
+  }
+}
+
+// Whatever ValidateArray accepts must be safe to read: run every consumer over it (ASan and
+// UBSan turn any out-of-bounds read into a failure).
+TEST(ValidateTest, AcceptedArraysAreSafeToRead) {
+  std::mt19937 rng(2024);
+  int accepted = 0, rejected = 0;
+  for (const DataTypePtr& type : testing::AllTypes()) {
+    SCOPED_TRACE(type->ToString());
+    ArrayDataPtr base = testing::RandomArray(type, 24, 3);
+    for (int round = 0; round < 60; ++round) {
+      std::shared_ptr<ArrayData> a = MutableCopy(*base);
+      std::vector<std::shared_ptr<ArrayData>> nodes;  // owned: a mutation may drop a child
+      CollectNodes(a, &nodes);
+      for (int k = 0; k < 1 + round % 3; ++k) Mutate(nodes[rng() % nodes.size()].get(), &rng);
+      if (!ValidateArray(*a).ok()) {
+        ++rejected;
+        continue;
+      }
+      ++accepted;
+      // A null-type array (or an empty struct) needs no buffers, so any length is valid; read
+      // only a bounded number of slots.
+      if (a->length > 1000) a = MutableCopy(*a->Slice(0, 1000));
+      std::string json;
+      for (int64_t i = 0; i < a->length; ++i) ASSERT_TRUE(AppendJsonValue(*a, i, &json).ok());
+      auto both = ConcatenateArrays({a, a});
+      ASSERT_TRUE(both.ok()) << both.status().ToString();
+      ASSERT_TRUE(ValidateArray(**both).ok());
+      EXPECT_TRUE(ArrayEquals(*(*both)->Slice(a->length, a->length), *a));
+      ArrowArray c;
+      ASSERT_TRUE(ExportArray(a, &c).ok());
+      auto back = ImportArray(&c, a->type);
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      EXPECT_TRUE(ArrayEquals(**back, *a));
+    }
+  }
+  // Both outcomes must occur, or the test exercises nothing.
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(rejected, 100);
 }
 
 // ------------------------------------------------------------------------------------------
