@@ -1,6 +1,7 @@
 #include "ipc_array_ops.h"
 
-#include <bit>
+#include "lanceflow/arrow/bitmap.h"
+
 #include <cstring>
 #include <limits>
 #include <string>
@@ -11,27 +12,6 @@ namespace {
 const uint8_t* Validity(const ArrayData& d) {
   if (d.buffers.empty() || !d.buffers[0]) return nullptr;
   return d.buffers[0]->data();
-}
-
-bool SlotValid(const ArrayData& d, int64_t abs) {
-  if (d.type->id() == TypeId::kNull) return false;
-  const uint8_t* v = Validity(d);
-  return v == nullptr || GetBit(v, abs);
-}
-
-void CopyBits(const uint8_t* src, int64_t src_offset, uint8_t* dst, int64_t dst_offset,
-              int64_t n) {
-  if ((src_offset & 7) == 0 && (dst_offset & 7) == 0) {
-    int64_t whole = n >> 3;
-    std::memcpy(dst + (dst_offset >> 3), src + (src_offset >> 3), static_cast<size_t>(whole));
-    for (int64_t i = whole << 3; i < n; ++i) {
-      if (GetBit(src, src_offset + i)) SetBit(dst, dst_offset + i);
-    }
-    return;
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    if (GetBit(src, src_offset + i)) SetBit(dst, dst_offset + i);
-  }
 }
 
 struct Segment {
@@ -92,13 +72,13 @@ Result<ArrayDataPtr> ConcatSegments(const DataTypePtr& type, const std::vector<S
   BufferPtr validity;
   if (nulls > 0) {
     BufferBuilder b;
-    b.Resize((total + 7) / 8);
+    b.Resize(BytesForBits(total));
     int64_t pos = 0;
     for (const Segment& s : segs) {
       if (const uint8_t* v = Validity(*s.data)) {
-        CopyBits(v, s.abs(), b.mutable_data(), pos, s.length);
+        CopyBitmap(v, s.abs(), b.mutable_data(), pos, s.length);
       } else {
-        for (int64_t i = 0; i < s.length; ++i) SetBit(b.mutable_data(), pos + i);
+        SetBitsTo(b.mutable_data(), pos, s.length, true);
       }
       pos += s.length;
     }
@@ -110,10 +90,10 @@ Result<ArrayDataPtr> ConcatSegments(const DataTypePtr& type, const std::vector<S
   switch (t.id()) {
     case TypeId::kBool: {
       BufferBuilder b;
-      b.Resize((total + 7) / 8);
+      b.Resize(BytesForBits(total));
       int64_t pos = 0;
       for (const Segment& s : segs) {
-        CopyBits(s.data->buffers[1]->data(), s.abs(), b.mutable_data(), pos, s.length);
+        CopyBitmap(s.data->buffers[1]->data(), s.abs(), b.mutable_data(), pos, s.length);
         pos += s.length;
       }
       out->buffers.push_back(b.Finish());
@@ -185,42 +165,12 @@ Result<ArrayDataPtr> ConcatSegments(const DataTypePtr& type, const std::vector<S
   return ArrayDataPtr(out);
 }
 
-template <typename OffsetT>
-bool OffsetRangeEquals(const ArrayData& a, int64_t ai, const ArrayData& b, int64_t bi,
-                       bool binary) {
-  const OffsetT* ao = a.buffers[1]->data_as<OffsetT>();
-  const OffsetT* bo = b.buffers[1]->data_as<OffsetT>();
-  int64_t alen = ao[ai + 1] - ao[ai];
-  int64_t blen = bo[bi + 1] - bo[bi];
-  if (alen != blen) return false;
-  if (binary) {
-    return alen == 0 || std::memcmp(a.buffers[2]->data() + ao[ai], b.buffers[2]->data() + bo[bi],
-                                    static_cast<size_t>(alen)) == 0;
-  }
-  return RangeEquals(*a.children[0], ao[ai], *b.children[0], bo[bi], alen);
-}
-
 }  // namespace
 
-int64_t CountSetBits(const uint8_t* bits, int64_t offset, int64_t length) {
-  int64_t count = 0;
-  int64_t i = 0;
-  while (i < length && ((offset + i) & 7) != 0) count += GetBit(bits, offset + i++);
-  const uint8_t* p = bits + ((offset + i) >> 3);
-  for (; i + 64 <= length; i += 64, p += 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    count += std::popcount(w);
-  }
-  for (; i + 8 <= length; i += 8, ++p) count += std::popcount(*p);
-  for (; i < length; ++i) count += GetBit(bits, offset + i);
-  return count;
-}
-
-BufferPtr CopyBitmap(const uint8_t* bits, int64_t offset, int64_t length) {
+BufferPtr ShiftedBitmap(const uint8_t* bits, int64_t offset, int64_t length) {
   BufferBuilder b;
-  b.Resize((length + 7) / 8);
-  CopyBits(bits, offset, b.mutable_data(), 0, length);
+  b.Resize(BytesForBits(length));
+  CopyBitmap(bits, offset, b.mutable_data(), 0, length);
   return b.Finish();
 }
 
@@ -235,72 +185,6 @@ int64_t CountNullsInRange(const ArrayData& data, int64_t start, int64_t length) 
 Result<ArrayDataPtr> Concatenate(const ArrayData& a, const ArrayData& b) {
   std::vector<Segment> segs{Segment{&a, 0, a.length}, Segment{&b, 0, b.length}};
   return ConcatSegments(a.type, segs);
-}
-
-bool RangeEquals(const ArrayData& a, int64_t a_start, const ArrayData& b, int64_t b_start,
-                 int64_t length) {
-  if (!a.type->Equals(*b.type)) return false;
-  const DataType& t = *a.type;
-  if (t.id() == TypeId::kNull) return true;
-  for (int64_t i = 0; i < length; ++i) {
-    int64_t ai = a.offset + a_start + i;
-    int64_t bi = b.offset + b_start + i;
-    bool av = SlotValid(a, ai);
-    if (av != SlotValid(b, bi)) return false;
-    if (!av) continue;
-    bool eq = true;
-    switch (t.id()) {
-      case TypeId::kBool:
-        eq = GetBit(a.buffers[1]->data(), ai) == GetBit(b.buffers[1]->data(), bi);
-        break;
-      case TypeId::kUtf8: case TypeId::kBinary:
-        eq = OffsetRangeEquals<int32_t>(a, ai, b, bi, true);
-        break;
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
-        eq = OffsetRangeEquals<int64_t>(a, ai, b, bi, true);
-        break;
-      case TypeId::kList: eq = OffsetRangeEquals<int32_t>(a, ai, b, bi, false); break;
-      case TypeId::kLargeList: eq = OffsetRangeEquals<int64_t>(a, ai, b, bi, false); break;
-      case TypeId::kFixedSizeList: {
-        int64_t size = t.fixed_size();
-        eq = RangeEquals(*a.children[0], ai * size, *b.children[0], bi * size, size);
-        break;
-      }
-      case TypeId::kStruct:
-        for (size_t c = 0; c < a.children.size() && eq; ++c) {
-          eq = RangeEquals(*a.children[c], ai, *b.children[c], bi, 1);
-        }
-        break;
-      case TypeId::kDictionary: {
-        auto index = [](const ArrayData& d, int64_t abs) -> int64_t {
-          const uint8_t* p = d.buffers[1]->data();
-          switch (d.type->index_type()->id()) {
-            case TypeId::kInt8: return reinterpret_cast<const int8_t*>(p)[abs];
-            case TypeId::kUInt8: return p[abs];
-            case TypeId::kInt16: return reinterpret_cast<const int16_t*>(p)[abs];
-            case TypeId::kUInt16: return reinterpret_cast<const uint16_t*>(p)[abs];
-            case TypeId::kInt32: return reinterpret_cast<const int32_t*>(p)[abs];
-            case TypeId::kUInt32: return reinterpret_cast<const uint32_t*>(p)[abs];
-            default: return reinterpret_cast<const int64_t*>(p)[abs];
-          }
-        };
-        if (!a.dictionary || !b.dictionary) {
-          eq = a.dictionary == b.dictionary && index(a, ai) == index(b, bi);
-        } else {
-          eq = RangeEquals(*a.dictionary, index(a, ai), *b.dictionary, index(b, bi), 1);
-        }
-        break;
-      }
-      default: {
-        int64_t width = t.byte_width();
-        eq = std::memcmp(a.buffers[1]->data() + ai * width, b.buffers[1]->data() + bi * width,
-                         static_cast<size_t>(width)) == 0;
-        break;
-      }
-    }
-    if (!eq) return false;
-  }
-  return true;
 }
 
 }  // namespace lanceflow::arrow::ipc

@@ -13,6 +13,7 @@
 #include "ipc_array_ops.h"
 #include "ipc_compression.h"
 #include "ipc_metadata.h"
+#include "lanceflow/arrow/bitmap.h"
 #include "lanceflow/arrow/ipc.h"
 
 namespace lanceflow::arrow::ipc {
@@ -162,7 +163,7 @@ class BodyLoader {
     if (node.null_count == 0) {
       validity = nullptr;
     } else {
-      int64_t need = (node.length + 7) / 8;
+      int64_t need = BytesForBits(node.length);
       if (validity->size() < need) {
         return Status::Corrupt("column '" + path + "': validity bitmap of " +
                                Num(validity->size()) + " bytes is too short for " +
@@ -460,6 +461,13 @@ class DecodeState {
   DictionaryMemo memo_;
 };
 
+// The input ended `got` bytes into a `want`-byte part of the message at `start`.
+Status Truncated(int64_t start, const char* part, int64_t got, int64_t want) {
+  return CorruptAt("message", start,
+                   std::string("the stream ends inside a message (in its ") + part + ", " +
+                       Num(got) + " of " + Num(want) + " bytes)");
+}
+
 Status CheckMetadataLength(int64_t len, int64_t pos, const ReadOptions& options,
                            bool looks_like_file) {
   if (len < 0) return CorruptAt("message", pos, "negative metadata length " + Num(len));
@@ -511,9 +519,20 @@ class StreamDecoder::Impl {
     if (!error_.ok()) return error_;
     if (step_ == Step::kEnd) return Status::OK();
     if (step_ != Step::kPrefix || prefix_size_ != 0) {
-      error_ = CorruptAt("message", message_start_,
-                         "the stream ends inside a message (" + Num(next_required_size()) +
-                             " more bytes expected)");
+      switch (step_) {
+        case Step::kPrefix:
+        case Step::kLength:
+          error_ = Truncated(message_start_, "length prefix", prefix_size_,
+                             step_ == Step::kPrefix ? 4 : 8);
+          break;
+        case Step::kMetadata:
+          error_ = Truncated(message_start_, "metadata", static_cast<int64_t>(metadata_.size()),
+                             metadata_length_);
+          break;
+        default:
+          error_ = Truncated(message_start_, "body", body_.size(), body_length_);
+          break;
+      }
       return error_;
     }
     if (!state_.has_schema()) {
@@ -701,12 +720,12 @@ class StreamReader::Impl {
         done_ = true;
         break;
       }
-      if (got < 4) return Truncated(start, "message length", 4, got);
+      if (got < 4) return Truncated(start, "length prefix", got, 4);
       int64_t length;
       uint32_t first = LoadU32(prefix);
       if (first == kContinuation) {
         LF_ASSIGN_OR_RETURN(got, ReadFully(prefix + 4, 4));
-        if (got < 4) return Truncated(start, "message length", 4, got);
+        if (got < 4) return Truncated(start, "length prefix", 4 + got, 8);
         length = static_cast<int32_t>(LoadU32(prefix + 4));
       } else {
         length = static_cast<int32_t>(first);
@@ -719,7 +738,7 @@ class StreamReader::Impl {
       LF_RETURN_NOT_OK(CheckMetadataLength(length, start, options_, looks_like_file));
       LF_ASSIGN_OR_RETURN(std::vector<uint8_t> metadata, ReadVector(length));
       if (static_cast<int64_t>(metadata.size()) < length) {
-        return Truncated(start, "metadata", length, static_cast<int64_t>(metadata.size()));
+        return Truncated(start, "metadata", static_cast<int64_t>(metadata.size()), length);
       }
       LF_ASSIGN_OR_RETURN(MessageMeta msg, ParseMessageAt(metadata.data(), length, start, options_));
       metadata = {};
@@ -727,7 +746,7 @@ class StreamReader::Impl {
       if (msg.body_length > 0) {
         LF_ASSIGN_OR_RETURN(body, ReadBody(msg.body_length));
         if (body->size() < msg.body_length) {
-          return Truncated(start, "body", msg.body_length, body->size());
+          return Truncated(start, "body", body->size(), msg.body_length);
         }
       }
       bool is_schema = msg.kind == MessageKind::kSchema;
@@ -739,12 +758,6 @@ class StreamReader::Impl {
       return CorruptAt("stream", position_, "the stream ends before its schema message");
     }
     return RecordBatchPtr();
-  }
-
-  Status Truncated(int64_t start, const char* what, int64_t want, int64_t got) {
-    return CorruptAt("message", start,
-                     std::string("the stream ends inside the ") + what + " (" + Num(got) +
-                         " of " + Num(want) + " bytes)");
   }
 
   Result<int64_t> ReadFully(uint8_t* out, int64_t n) {

@@ -1,6 +1,7 @@
 // Arrow IPC writers (stream and file). Arrays are written with offset 0 as the format requires:
 // sliced inputs get their bitmaps shifted and their offsets rebased, everything else is written
 // straight from the input buffers without copying (unless compressed).
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -9,6 +10,9 @@
 #include "ipc_array_ops.h"
 #include "ipc_compression.h"
 #include "ipc_metadata.h"
+#include "lanceflow/arrow/bitmap.h"
+#include "lanceflow/arrow/builder.h"
+#include "lanceflow/arrow/compare.h"
 #include "lanceflow/arrow/ipc.h"
 
 namespace lanceflow::arrow::ipc {
@@ -23,38 +27,6 @@ std::string Num(int64_t v) { return std::to_string(v); }
 
 int64_t PaddedSize(int64_t n, int64_t alignment) {
   return (n + alignment - 1) / alignment * alignment;
-}
-
-// An array with no slots of `type`.
-ArrayDataPtr MakeEmptyArray(const DataTypePtr& type) {
-  auto out = std::make_shared<ArrayData>();
-  out->type = type;
-  auto empty = std::make_shared<Buffer>(kZeros, 0, nullptr);
-  const DataType& t = *type;
-  switch (t.id()) {
-    case TypeId::kNull: break;
-    case TypeId::kStruct:
-      out->buffers = {nullptr};
-      for (const auto& c : t.children()) out->children.push_back(MakeEmptyArray(c->type));
-      break;
-    case TypeId::kFixedSizeList:
-      out->buffers = {nullptr};
-      out->children.push_back(MakeEmptyArray(t.children()[0]->type));
-      break;
-    case TypeId::kList: case TypeId::kLargeList:
-      out->buffers = {nullptr, std::make_shared<Buffer>(kZeros, 8, nullptr)};
-      out->children.push_back(MakeEmptyArray(t.children()[0]->type));
-      break;
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary: case TypeId::kLargeBinary:
-      out->buffers = {nullptr, std::make_shared<Buffer>(kZeros, 8, nullptr), empty};
-      break;
-    case TypeId::kDictionary:
-      out->buffers = {nullptr, empty};
-      out->dictionary = MakeEmptyArray(t.value_type());
-      break;
-    default: out->buffers = {nullptr, empty}; break;
-  }
-  return out;
 }
 
 // The nodes and buffers of one message body, before layout.
@@ -114,8 +86,8 @@ class ArrayWriter {
  private:
   static BufferPtr Bitmap(const BufferPtr& bits, int64_t abs, int64_t length) {
     if (length == 0) return nullptr;
-    if (abs % 8 == 0) return bits->Slice(abs / 8, (length + 7) / 8);
-    return CopyBitmap(bits->data(), abs, length);
+    if (abs % 8 == 0) return bits->Slice(abs / 8, BytesForBits(length));
+    return ShiftedBitmap(bits->data(), abs, length);
   }
 
   template <typename OffsetT>
@@ -275,24 +247,29 @@ class Writer : public RecordBatchWriter {
 
   // Dictionaries of `data` (whose id node is `ids`) in the order they must be sent: ones nested
   // in a dictionary's values before the dictionary itself.
-  void CollectDictionaries(const ArrayData& data, const DictIdNode& ids,
-                           std::vector<std::pair<int64_t, ArrayDataPtr>>* out) {
+  Status CollectDictionaries(const ArrayData& data, const DictIdNode& ids,
+                             std::vector<std::pair<int64_t, ArrayDataPtr>>* out) {
     if (ids.id >= 0) {
-      ArrayDataPtr dict = data.dictionary ? data.dictionary : MakeEmptyArray(data.type->value_type());
+      ArrayDataPtr dict = data.dictionary;
+      if (!dict) {
+        LF_ASSIGN_OR_RETURN(dict, MakeEmptyArray(data.type->value_type()));
+      }
       DictIdNode values{-1, ids.children};
-      CollectDictionaries(*dict, values, out);
+      LF_RETURN_NOT_OK(CollectDictionaries(*dict, values, out));
       out->emplace_back(ids.id, std::move(dict));
-      return;
+      return Status::OK();
     }
     for (size_t i = 0; i < data.children.size() && i < ids.children.size(); ++i) {
-      CollectDictionaries(*data.children[i], ids.children[i], out);
+      LF_RETURN_NOT_OK(CollectDictionaries(*data.children[i], ids.children[i], out));
     }
+    return Status::OK();
   }
 
   Status WriteDictionaries(const RecordBatch& batch) {
     std::vector<std::pair<int64_t, ArrayDataPtr>> dicts;
     for (int i = 0; i < batch.num_columns(); ++i) {
-      CollectDictionaries(*batch.column(i), info_.field_ids[static_cast<size_t>(i)], &dicts);
+      LF_RETURN_NOT_OK(
+          CollectDictionaries(*batch.column(i), info_.field_ids[static_cast<size_t>(i)], &dicts));
     }
     for (auto& [id, dict] : dicts) {
       auto last = sent_.find(id);
@@ -301,12 +278,12 @@ class Writer : public RecordBatchWriter {
       if (last != sent_.end()) {
         const ArrayData& old = *last->second;
         if (last->second == dict) continue;
-        if (old.length == dict->length && RangeEquals(old, 0, *dict, 0, old.length)) {
+        if (old.length == dict->length && ArrayEquals(old, *dict)) {
           last->second = dict;
           continue;
         }
         if (options_.emit_dictionary_deltas && dict->length > old.length &&
-            RangeEquals(old, 0, *dict, 0, old.length)) {
+            ArrayEquals(old, *dict->Slice(0, old.length))) {
           start = old.length;
           delta = true;
         } else if (file_format_) {
