@@ -44,7 +44,8 @@ class FileOutput : public ipc::OutputStream {
  public:
   explicit FileOutput(std::FILE* f) : f_(f) {}
   Status Write(const uint8_t* data, int64_t size) override {
-    if (size > 0 && std::fwrite(data, 1, static_cast<size_t>(size), f_) != static_cast<size_t>(size)) {
+    if (size > 0 &&
+        std::fwrite(data, 1, static_cast<size_t>(size), f_) != static_cast<size_t>(size)) {
       return Status::IOError("write failed");
     }
     return Status::OK();
@@ -90,7 +91,8 @@ Status Run(const std::string& in_path, const std::string& out_path, bool file_fo
     if (input_is_file) {
       int64_t size = head->size();
       auto fd_owner = std::make_shared<FdInput>(fd);
-      ipc::ReadAtFunction read_at = [fd, fd_owner](int64_t offset, int64_t length) -> Result<BufferPtr> {
+      ipc::ReadAtFunction read_at = [fd, fd_owner](int64_t offset,
+                                                   int64_t length) -> Result<BufferPtr> {
         std::string bytes(static_cast<size_t>(length), '\0');
         ssize_t got = ::pread(fd, bytes.data(), bytes.size(), offset);
         if (got != length) return Status::IOError("short pread");

@@ -1,10 +1,10 @@
 #include "ipc_array_ops.h"
 
-#include "lanceflow/arrow/bitmap.h"
-
 #include <cstring>
 #include <limits>
 #include <string>
+
+#include "lanceflow/arrow/bitmap.h"
 
 namespace lanceflow::arrow::ipc {
 namespace {
@@ -22,9 +22,8 @@ struct Segment {
 };
 
 template <typename OffsetT>
-Status ConcatOffsets(const std::vector<Segment>& segs, int64_t total,
-                                   BufferPtr* offsets_out, std::vector<Segment>* child_segs,
-                                   BufferPtr* data_out, bool binary) {
+Status ConcatOffsets(const std::vector<Segment>& segs, int64_t total, BufferPtr* offsets_out,
+                     std::vector<Segment>* child_segs, BufferPtr* data_out, bool binary) {
   BufferBuilder offsets;
   offsets.Reserve(static_cast<int64_t>(sizeof(OffsetT)) * (total + 1));
   BufferBuilder data;
@@ -99,21 +98,24 @@ Result<ArrayDataPtr> ConcatSegments(const DataTypePtr& type, const std::vector<S
       out->buffers.push_back(b.Finish());
       break;
     }
-    case TypeId::kUtf8: case TypeId::kBinary: {
+    case TypeId::kUtf8:
+    case TypeId::kBinary: {
       BufferPtr offsets, data;
       LF_RETURN_NOT_OK(ConcatOffsets<int32_t>(segs, total, &offsets, nullptr, &data, true));
       out->buffers.push_back(offsets);
       out->buffers.push_back(data);
       break;
     }
-    case TypeId::kLargeUtf8: case TypeId::kLargeBinary: {
+    case TypeId::kLargeUtf8:
+    case TypeId::kLargeBinary: {
       BufferPtr offsets, data;
       LF_RETURN_NOT_OK(ConcatOffsets<int64_t>(segs, total, &offsets, nullptr, &data, true));
       out->buffers.push_back(offsets);
       out->buffers.push_back(data);
       break;
     }
-    case TypeId::kList: case TypeId::kLargeList: {
+    case TypeId::kList:
+    case TypeId::kLargeList: {
       BufferPtr offsets;
       std::vector<Segment> child_segs;
       if (t.id() == TypeId::kList) {
@@ -158,7 +160,8 @@ Result<ArrayDataPtr> ConcatSegments(const DataTypePtr& type, const std::vector<S
         b.Append(s.data->buffers[1]->data() + s.abs() * width, s.length * width);
       }
       out->buffers.push_back(b.Finish());
-      if (t.id() == TypeId::kDictionary && !segs.empty()) out->dictionary = segs[0].data->dictionary;
+      if (t.id() == TypeId::kDictionary && !segs.empty())
+        out->dictionary = segs[0].data->dictionary;
       break;
     }
   }

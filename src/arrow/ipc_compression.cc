@@ -78,8 +78,8 @@ Status DecompressZstd(const uint8_t* data, int64_t size, uint8_t* out, int64_t o
                                  static_cast<size_t>(out_size), data, static_cast<size_t>(size));
   if (ZSTD_isError(r)) {
     if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall) {
-      return Status::Corrupt("zstd frame decompresses to more than the declared " +
-                             Num(out_size) + " bytes");
+      return Status::Corrupt("zstd frame decompresses to more than the declared " + Num(out_size) +
+                             " bytes");
     }
     return Status::Corrupt(std::string("invalid zstd frame: ") + ZSTD_getErrorName(r));
   }
@@ -100,8 +100,8 @@ Result<BufferPtr> CompressBuffer(Compression codec, int level, const uint8_t* da
     prefs.compressionLevel = level;
     size_t bound = LZ4F_compressFrameBound(static_cast<size_t>(size), &prefs);
     out.Resize(static_cast<int64_t>(bound));
-    size_t n = LZ4F_compressFrame(out.mutable_data(), bound, data, static_cast<size_t>(size),
-                                  &prefs);
+    size_t n =
+        LZ4F_compressFrame(out.mutable_data(), bound, data, static_cast<size_t>(size), &prefs);
     if (LZ4F_isError(n)) {
       return Status::Internal(std::string("lz4 compression failed: ") + LZ4F_getErrorName(n));
     }
@@ -127,9 +127,12 @@ Result<BufferPtr> CompressBuffer(Compression codec, int level, const uint8_t* da
 Status DecompressBuffer(Compression codec, const uint8_t* data, int64_t size, uint8_t* out,
                         int64_t out_size) {
   switch (codec) {
-    case Compression::kLz4Frame: return DecompressLz4(data, size, out, out_size);
-    case Compression::kZstd: return DecompressZstd(data, size, out, out_size);
-    case Compression::kNone: break;
+    case Compression::kLz4Frame:
+      return DecompressLz4(data, size, out, out_size);
+    case Compression::kZstd:
+      return DecompressZstd(data, size, out, out_size);
+    case Compression::kNone:
+      break;
   }
   return Status::Internal("DecompressBuffer called without a codec");
 }

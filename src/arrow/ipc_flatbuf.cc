@@ -125,8 +125,8 @@ Result<Vector> Table::VectorOf(int slot, int64_t elem_size) const {
   }
   int64_t count = LoadScalar<uint32_t>(buf_.data + target);
   if (count * elem_size > buf_.size - target - 4) {
-    return Bad("vector at " + Num(target) + " of " + Num(count) + " elements of " +
-               Num(elem_size) + " bytes extends past the buffer (size " + Num(buf_.size) + ")");
+    return Bad("vector at " + Num(target) + " of " + Num(count) + " elements of " + Num(elem_size) +
+               " bytes extends past the buffer (size " + Num(buf_.size) + ")");
   }
   v.pos_ = target;
   v.count_ = count;

@@ -167,8 +167,8 @@ class Builder {
   enum class Kind { kString, kInline, kRefs, kTable };
   struct Object {
     Kind kind = Kind::kString;
-    std::string bytes;     // string bytes or inline vector bytes
-    int64_t count = 0;     // inline vector element count
+    std::string bytes;  // string bytes or inline vector bytes
+    int64_t count = 0;  // inline vector element count
     int64_t align = 4;
     std::vector<Ref> refs;  // kRefs
     TableDef table;         // kTable

@@ -110,7 +110,8 @@ TEST_P(IpcGoldenTest, IncrementalReadersMatchTwin) {
 
 std::string Name(const ::testing::TestParamInfo<std::string>& info) {
   std::string s = info.param;
-  std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
   return s;
 }
 

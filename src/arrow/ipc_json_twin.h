@@ -7,10 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lanceflow/arrow/array.h"
 #include "lanceflow/arrow/type.h"
@@ -30,39 +29,65 @@ inline json FieldJson(const Field& f);
 inline json TypeJson(const DataType& t) {
   auto unit = [&]() { return std::string(TimeUnitName(t.unit())); };
   switch (t.id()) {
-    case TypeId::kNull: return {{"id", "null"}};
-    case TypeId::kBool: return {{"id", "bool"}};
-    case TypeId::kInt8: return {{"id", "int8"}};
-    case TypeId::kInt16: return {{"id", "int16"}};
-    case TypeId::kInt32: return {{"id", "int32"}};
-    case TypeId::kInt64: return {{"id", "int64"}};
-    case TypeId::kUInt8: return {{"id", "uint8"}};
-    case TypeId::kUInt16: return {{"id", "uint16"}};
-    case TypeId::kUInt32: return {{"id", "uint32"}};
-    case TypeId::kUInt64: return {{"id", "uint64"}};
-    case TypeId::kFloat16: return {{"id", "float16"}};
-    case TypeId::kFloat32: return {{"id", "float32"}};
-    case TypeId::kFloat64: return {{"id", "float64"}};
-    case TypeId::kUtf8: return {{"id", "utf8"}};
-    case TypeId::kLargeUtf8: return {{"id", "large_utf8"}};
-    case TypeId::kBinary: return {{"id", "binary"}};
-    case TypeId::kLargeBinary: return {{"id", "large_binary"}};
+    case TypeId::kNull:
+      return {{"id", "null"}};
+    case TypeId::kBool:
+      return {{"id", "bool"}};
+    case TypeId::kInt8:
+      return {{"id", "int8"}};
+    case TypeId::kInt16:
+      return {{"id", "int16"}};
+    case TypeId::kInt32:
+      return {{"id", "int32"}};
+    case TypeId::kInt64:
+      return {{"id", "int64"}};
+    case TypeId::kUInt8:
+      return {{"id", "uint8"}};
+    case TypeId::kUInt16:
+      return {{"id", "uint16"}};
+    case TypeId::kUInt32:
+      return {{"id", "uint32"}};
+    case TypeId::kUInt64:
+      return {{"id", "uint64"}};
+    case TypeId::kFloat16:
+      return {{"id", "float16"}};
+    case TypeId::kFloat32:
+      return {{"id", "float32"}};
+    case TypeId::kFloat64:
+      return {{"id", "float64"}};
+    case TypeId::kUtf8:
+      return {{"id", "utf8"}};
+    case TypeId::kLargeUtf8:
+      return {{"id", "large_utf8"}};
+    case TypeId::kBinary:
+      return {{"id", "binary"}};
+    case TypeId::kLargeBinary:
+      return {{"id", "large_binary"}};
     case TypeId::kFixedSizeBinary:
       return {{"id", "fixed_size_binary"}, {"byte_width", t.fixed_size()}};
-    case TypeId::kDate32: return {{"id", "date32"}};
-    case TypeId::kDate64: return {{"id", "date64"}};
-    case TypeId::kTime32: return {{"id", "time32"}, {"unit", unit()}};
-    case TypeId::kTime64: return {{"id", "time64"}, {"unit", unit()}};
-    case TypeId::kDuration: return {{"id", "duration"}, {"unit", unit()}};
-    case TypeId::kTimestamp: return {{"id", "timestamp"}, {"unit", unit()}, {"tz", t.timezone()}};
+    case TypeId::kDate32:
+      return {{"id", "date32"}};
+    case TypeId::kDate64:
+      return {{"id", "date64"}};
+    case TypeId::kTime32:
+      return {{"id", "time32"}, {"unit", unit()}};
+    case TypeId::kTime64:
+      return {{"id", "time64"}, {"unit", unit()}};
+    case TypeId::kDuration:
+      return {{"id", "duration"}, {"unit", unit()}};
+    case TypeId::kTimestamp:
+      return {{"id", "timestamp"}, {"unit", unit()}, {"tz", t.timezone()}};
     case TypeId::kDecimal128:
       return {{"id", "decimal128"}, {"precision", t.precision()}, {"scale", t.scale()}};
     case TypeId::kDecimal256:
       return {{"id", "decimal256"}, {"precision", t.precision()}, {"scale", t.scale()}};
-    case TypeId::kList: return {{"id", "list"}, {"item", FieldJson(*t.children()[0])}};
-    case TypeId::kLargeList: return {{"id", "large_list"}, {"item", FieldJson(*t.children()[0])}};
+    case TypeId::kList:
+      return {{"id", "list"}, {"item", FieldJson(*t.children()[0])}};
+    case TypeId::kLargeList:
+      return {{"id", "large_list"}, {"item", FieldJson(*t.children()[0])}};
     case TypeId::kFixedSizeList:
-      return {{"id", "fixed_size_list"}, {"size", t.fixed_size()},
+      return {{"id", "fixed_size_list"},
+              {"size", t.fixed_size()},
               {"item", FieldJson(*t.children()[0])}};
     case TypeId::kStruct: {
       json fields = json::array();
@@ -70,14 +95,18 @@ inline json TypeJson(const DataType& t) {
       return {{"id", "struct"}, {"fields", fields}};
     }
     case TypeId::kDictionary:
-      return {{"id", "dictionary"}, {"index", TypeJson(*t.index_type())},
-              {"value", TypeJson(*t.value_type())}, {"ordered", t.dictionary_ordered()}};
+      return {{"id", "dictionary"},
+              {"index", TypeJson(*t.index_type())},
+              {"value", TypeJson(*t.value_type())},
+              {"ordered", t.dictionary_ordered()}};
   }
   return nullptr;
 }
 
 inline json FieldJson(const Field& f) {
-  return {{"name", f.name}, {"nullable", f.nullable}, {"type", TypeJson(*f.type)},
+  return {{"name", f.name},
+          {"nullable", f.nullable},
+          {"type", TypeJson(*f.type)},
           {"metadata", MetadataJson(f.metadata)}};
 }
 
@@ -170,33 +199,55 @@ inline json ValueJson(const ArrayData& a, int64_t i) {
     return large ? Load<int64_t>(v, k) : Load<int32_t>(v, k);
   };
   switch (t.id()) {
-    case TypeId::kBool: return ((v[abs >> 3] >> (abs & 7)) & 1) != 0;
-    case TypeId::kInt8: return Load<int8_t>(v, abs);
-    case TypeId::kInt16: return Load<int16_t>(v, abs);
-    case TypeId::kInt32: case TypeId::kDate32: case TypeId::kTime32: return Load<int32_t>(v, abs);
-    case TypeId::kInt64: case TypeId::kDate64: case TypeId::kTime64: case TypeId::kTimestamp:
+    case TypeId::kBool:
+      return ((v[abs >> 3] >> (abs & 7)) & 1) != 0;
+    case TypeId::kInt8:
+      return Load<int8_t>(v, abs);
+    case TypeId::kInt16:
+      return Load<int16_t>(v, abs);
+    case TypeId::kInt32:
+    case TypeId::kDate32:
+    case TypeId::kTime32:
+      return Load<int32_t>(v, abs);
+    case TypeId::kInt64:
+    case TypeId::kDate64:
+    case TypeId::kTime64:
+    case TypeId::kTimestamp:
     case TypeId::kDuration:
       return Load<int64_t>(v, abs);
-    case TypeId::kUInt8: return Load<uint8_t>(v, abs);
-    case TypeId::kUInt16: return Load<uint16_t>(v, abs);
-    case TypeId::kUInt32: return Load<uint32_t>(v, abs);
-    case TypeId::kUInt64: return Load<uint64_t>(v, abs);
-    case TypeId::kFloat16: return FloatJson(HalfBitsToDouble(Load<uint16_t>(v, abs)));
-    case TypeId::kFloat32: return FloatJson(Load<float>(v, abs));
-    case TypeId::kFloat64: return FloatJson(Load<double>(v, abs));
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: {
+    case TypeId::kUInt8:
+      return Load<uint8_t>(v, abs);
+    case TypeId::kUInt16:
+      return Load<uint16_t>(v, abs);
+    case TypeId::kUInt32:
+      return Load<uint32_t>(v, abs);
+    case TypeId::kUInt64:
+      return Load<uint64_t>(v, abs);
+    case TypeId::kFloat16:
+      return FloatJson(HalfBitsToDouble(Load<uint16_t>(v, abs)));
+    case TypeId::kFloat32:
+      return FloatJson(Load<float>(v, abs));
+    case TypeId::kFloat64:
+      return FloatJson(Load<double>(v, abs));
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8: {
       int64_t b = offsets(abs), e = offsets(abs + 1);
       return std::string(reinterpret_cast<const char*>(a.buffers[2]->data()) + b,
                          static_cast<size_t>(e - b));
     }
-    case TypeId::kBinary: case TypeId::kLargeBinary: {
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary: {
       int64_t b = offsets(abs), e = offsets(abs + 1);
       return Hex(a.buffers[2]->data() + b, e - b);
     }
-    case TypeId::kFixedSizeBinary: return Hex(v + abs * t.fixed_size(), t.fixed_size());
-    case TypeId::kDecimal128: return UnscaledDecimal(v + abs * 16, 2);
-    case TypeId::kDecimal256: return UnscaledDecimal(v + abs * 32, 4);
-    case TypeId::kList: case TypeId::kLargeList: {
+    case TypeId::kFixedSizeBinary:
+      return Hex(v + abs * t.fixed_size(), t.fixed_size());
+    case TypeId::kDecimal128:
+      return UnscaledDecimal(v + abs * 16, 2);
+    case TypeId::kDecimal256:
+      return UnscaledDecimal(v + abs * 32, 4);
+    case TypeId::kList:
+    case TypeId::kLargeList: {
       json out = json::array();
       for (int64_t k = offsets(abs); k < offsets(abs + 1); ++k) {
         out.push_back(ValueJson(*a.children[0], k));
@@ -221,18 +272,35 @@ inline json ValueJson(const ArrayData& a, int64_t i) {
     case TypeId::kDictionary: {
       int64_t index = 0;
       switch (t.index_type()->id()) {
-        case TypeId::kInt8: index = Load<int8_t>(v, abs); break;
-        case TypeId::kInt16: index = Load<int16_t>(v, abs); break;
-        case TypeId::kInt32: index = Load<int32_t>(v, abs); break;
-        case TypeId::kInt64: index = Load<int64_t>(v, abs); break;
-        case TypeId::kUInt8: index = Load<uint8_t>(v, abs); break;
-        case TypeId::kUInt16: index = Load<uint16_t>(v, abs); break;
-        case TypeId::kUInt32: index = Load<uint32_t>(v, abs); break;
-        default: index = static_cast<int64_t>(Load<uint64_t>(v, abs)); break;
+        case TypeId::kInt8:
+          index = Load<int8_t>(v, abs);
+          break;
+        case TypeId::kInt16:
+          index = Load<int16_t>(v, abs);
+          break;
+        case TypeId::kInt32:
+          index = Load<int32_t>(v, abs);
+          break;
+        case TypeId::kInt64:
+          index = Load<int64_t>(v, abs);
+          break;
+        case TypeId::kUInt8:
+          index = Load<uint8_t>(v, abs);
+          break;
+        case TypeId::kUInt16:
+          index = Load<uint16_t>(v, abs);
+          break;
+        case TypeId::kUInt32:
+          index = Load<uint32_t>(v, abs);
+          break;
+        default:
+          index = static_cast<int64_t>(Load<uint64_t>(v, abs));
+          break;
       }
       return ValueJson(*a.dictionary, index);
     }
-    case TypeId::kNull: return nullptr;
+    case TypeId::kNull:
+      return nullptr;
   }
   return nullptr;
 }

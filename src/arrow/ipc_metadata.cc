@@ -12,10 +12,10 @@ namespace {
 namespace type_tag {
 constexpr uint8_t kNull = 1, kInt = 2, kFloatingPoint = 3, kBinary = 4, kUtf8 = 5, kBool = 6,
                   kDecimal = 7, kDate = 8, kTime = 9, kTimestamp = 10, kInterval = 11, kList = 12,
-                  kStruct = 13, kUnion = 14, kFixedSizeBinary = 15, kFixedSizeList = 16,
-                  kMap = 17, kDuration = 18, kLargeBinary = 19, kLargeUtf8 = 20,
-                  kLargeList = 21, kRunEndEncoded = 22, kBinaryView = 23, kUtf8View = 24,
-                  kListView = 25, kLargeListView = 26;
+                  kStruct = 13, kUnion = 14, kFixedSizeBinary = 15, kFixedSizeList = 16, kMap = 17,
+                  kDuration = 18, kLargeBinary = 19, kLargeUtf8 = 20, kLargeList = 21,
+                  kRunEndEncoded = 22, kBinaryView = 23, kUtf8View = 24, kListView = 25,
+                  kLargeListView = 26;
 }  // namespace type_tag
 
 namespace header_tag {
@@ -73,10 +73,14 @@ Result<KeyValueMetadata> ParseMetadata(const fb::Table& table, int slot) {
 
 Result<TimeUnit> ParseTimeUnit(int16_t unit, const std::string& path) {
   switch (unit) {
-    case 0: return TimeUnit::kSecond;
-    case 1: return TimeUnit::kMilli;
-    case 2: return TimeUnit::kMicro;
-    case 3: return TimeUnit::kNano;
+    case 0:
+      return TimeUnit::kSecond;
+    case 1:
+      return TimeUnit::kMilli;
+    case 2:
+      return TimeUnit::kMicro;
+    case 3:
+      return TimeUnit::kNano;
     default:
       return Status::Corrupt(Quote(path) + ": unknown time unit " + std::to_string(unit));
   }
@@ -86,10 +90,14 @@ Result<DataTypePtr> ParseIntType(const fb::Table& t, const std::string& path) {
   LF_ASSIGN_OR_RETURN(int32_t bits, t.Scalar<int32_t>(0, 0));
   LF_ASSIGN_OR_RETURN(bool is_signed, t.Scalar<uint8_t>(1, 0));
   switch (bits) {
-    case 8: return is_signed ? int8() : uint8();
-    case 16: return is_signed ? int16() : uint16();
-    case 32: return is_signed ? int32() : uint32();
-    case 64: return is_signed ? int64() : uint64();
+    case 8:
+      return is_signed ? int8() : uint8();
+    case 16:
+      return is_signed ? int16() : uint16();
+    case 32:
+      return is_signed ? int32() : uint32();
+    case 64:
+      return is_signed ? int64() : uint64();
     default:
       return Status::Corrupt(Quote(path) + ": integer bit width " + std::to_string(bits) +
                              " is not 8, 16, 32 or 64");
@@ -98,15 +106,24 @@ Result<DataTypePtr> ParseIntType(const fb::Table& t, const std::string& path) {
 
 const char* TypeTagName(uint8_t tag) {
   switch (tag) {
-    case type_tag::kInterval: return "interval";
-    case type_tag::kUnion: return "union";
-    case type_tag::kMap: return "map";
-    case type_tag::kRunEndEncoded: return "run_end_encoded";
-    case type_tag::kBinaryView: return "binary_view";
-    case type_tag::kUtf8View: return "string_view";
-    case type_tag::kListView: return "list_view";
-    case type_tag::kLargeListView: return "large_list_view";
-    default: return nullptr;
+    case type_tag::kInterval:
+      return "interval";
+    case type_tag::kUnion:
+      return "union";
+    case type_tag::kMap:
+      return "map";
+    case type_tag::kRunEndEncoded:
+      return "run_end_encoded";
+    case type_tag::kBinaryView:
+      return "binary_view";
+    case type_tag::kUtf8View:
+      return "string_view";
+    case type_tag::kListView:
+      return "list_view";
+    case type_tag::kLargeListView:
+      return "large_list_view";
+    default:
+      return nullptr;
   }
 }
 
@@ -132,8 +149,8 @@ class SchemaParser {
     ids->children.resize(static_cast<size_t>(children_vec.size()));
     for (int64_t i = 0; i < children_vec.size(); ++i) {
       LF_ASSIGN_OR_RETURN(fb::Table child, children_vec.TableAt(i));
-      LF_ASSIGN_OR_RETURN(FieldPtr f, ParseField(child, path, depth + 1,
-                                                 &ids->children[static_cast<size_t>(i)]));
+      LF_ASSIGN_OR_RETURN(
+          FieldPtr f, ParseField(child, path, depth + 1, &ids->children[static_cast<size_t>(i)]));
       children.push_back(std::move(f));
     }
 
@@ -181,8 +198,12 @@ class SchemaParser {
       return Status::OK();
     };
     switch (tag) {
-      case type_tag::kNull: LF_RETURN_NOT_OK(expect_children(0, "null")); return null();
-      case type_tag::kBool: LF_RETURN_NOT_OK(expect_children(0, "bool")); return boolean();
+      case type_tag::kNull:
+        LF_RETURN_NOT_OK(expect_children(0, "null"));
+        return null();
+      case type_tag::kBool:
+        LF_RETURN_NOT_OK(expect_children(0, "bool"));
+        return boolean();
       case type_tag::kInt:
         LF_RETURN_NOT_OK(expect_children(0, "integer"));
         return ParseIntType(t, path);
@@ -190,16 +211,23 @@ class SchemaParser {
         LF_RETURN_NOT_OK(expect_children(0, "floating point"));
         LF_ASSIGN_OR_RETURN(int16_t precision, t.Scalar<int16_t>(0, 0));
         switch (precision) {
-          case 0: return float16();
-          case 1: return float32();
-          case 2: return float64();
+          case 0:
+            return float16();
+          case 1:
+            return float32();
+          case 2:
+            return float64();
           default:
             return Status::Corrupt(Quote(path) + ": unknown floating point precision " +
                                    std::to_string(precision));
         }
       }
-      case type_tag::kBinary: LF_RETURN_NOT_OK(expect_children(0, "binary")); return binary();
-      case type_tag::kUtf8: LF_RETURN_NOT_OK(expect_children(0, "utf8")); return utf8();
+      case type_tag::kBinary:
+        LF_RETURN_NOT_OK(expect_children(0, "binary"));
+        return binary();
+      case type_tag::kUtf8:
+        LF_RETURN_NOT_OK(expect_children(0, "utf8"));
+        return utf8();
       case type_tag::kLargeBinary:
         LF_RETURN_NOT_OK(expect_children(0, "large binary"));
         return large_binary();
@@ -226,8 +254,8 @@ class SchemaParser {
                                         " bits");
         }
         if (precision < 1 || precision > max_precision) {
-          return Status::Corrupt(Quote(path) + ": decimal" + std::to_string(bits) +
-                                 " precision " + std::to_string(precision) + " outside 1.." +
+          return Status::Corrupt(Quote(path) + ": decimal" + std::to_string(bits) + " precision " +
+                                 std::to_string(precision) + " outside 1.." +
                                  std::to_string(max_precision));
         }
         return bits == 128 ? decimal128(precision, scale) : decimal256(precision, scale);
@@ -278,11 +306,11 @@ class SchemaParser {
         }
         return fixed_size_list(std::move(children[0]), size);
       }
-      case type_tag::kStruct: return struct_(std::move(children));
+      case type_tag::kStruct:
+        return struct_(std::move(children));
       default:
         if (const char* name = TypeTagName(tag)) {
-          return Status::NotImplemented(Quote(path) + ": Arrow type " + name +
-                                        " is not supported");
+          return Status::NotImplemented(Quote(path) + ": Arrow type " + name + " is not supported");
         }
         return Status::Corrupt(Quote(path) + ": unknown type tag " + std::to_string(tag));
     }
@@ -398,24 +426,57 @@ std::pair<uint8_t, Ref> WriteType(fb::Builder* b, const DataType& type) {
   fb::Builder::TableDef t;
   uint8_t tag = 0;
   switch (type.id()) {
-    case TypeId::kNull: tag = type_tag::kNull; break;
-    case TypeId::kBool: tag = type_tag::kBool; break;
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
+    case TypeId::kNull:
+      tag = type_tag::kNull;
+      break;
+    case TypeId::kBool:
+      tag = type_tag::kBool;
+      break;
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
       return {type_tag::kInt, WriteIntType(b, type)};
-    case TypeId::kFloat16: tag = type_tag::kFloatingPoint; t.AddScalar<int16_t>(0, 0); break;
-    case TypeId::kFloat32: tag = type_tag::kFloatingPoint; t.AddScalar<int16_t>(0, 1); break;
-    case TypeId::kFloat64: tag = type_tag::kFloatingPoint; t.AddScalar<int16_t>(0, 2); break;
-    case TypeId::kUtf8: tag = type_tag::kUtf8; break;
-    case TypeId::kLargeUtf8: tag = type_tag::kLargeUtf8; break;
-    case TypeId::kBinary: tag = type_tag::kBinary; break;
-    case TypeId::kLargeBinary: tag = type_tag::kLargeBinary; break;
+    case TypeId::kFloat16:
+      tag = type_tag::kFloatingPoint;
+      t.AddScalar<int16_t>(0, 0);
+      break;
+    case TypeId::kFloat32:
+      tag = type_tag::kFloatingPoint;
+      t.AddScalar<int16_t>(0, 1);
+      break;
+    case TypeId::kFloat64:
+      tag = type_tag::kFloatingPoint;
+      t.AddScalar<int16_t>(0, 2);
+      break;
+    case TypeId::kUtf8:
+      tag = type_tag::kUtf8;
+      break;
+    case TypeId::kLargeUtf8:
+      tag = type_tag::kLargeUtf8;
+      break;
+    case TypeId::kBinary:
+      tag = type_tag::kBinary;
+      break;
+    case TypeId::kLargeBinary:
+      tag = type_tag::kLargeBinary;
+      break;
     case TypeId::kFixedSizeBinary:
       tag = type_tag::kFixedSizeBinary;
       t.AddScalar<int32_t>(0, type.fixed_size());
       break;
-    case TypeId::kDate32: tag = type_tag::kDate; t.AddScalar<int16_t>(0, 0); break;
-    case TypeId::kDate64: tag = type_tag::kDate; t.AddScalar<int16_t>(0, 1); break;
+    case TypeId::kDate32:
+      tag = type_tag::kDate;
+      t.AddScalar<int16_t>(0, 0);
+      break;
+    case TypeId::kDate64:
+      tag = type_tag::kDate;
+      t.AddScalar<int16_t>(0, 1);
+      break;
     case TypeId::kTime32:
       tag = type_tag::kTime;
       t.AddScalar<int16_t>(0, TimeUnitCode(type.unit()));
@@ -442,14 +503,21 @@ std::pair<uint8_t, Ref> WriteType(fb::Builder* b, const DataType& type) {
       t.AddScalar<int32_t>(1, type.scale());
       t.AddScalar<int32_t>(2, type.id() == TypeId::kDecimal128 ? 128 : 256);
       break;
-    case TypeId::kStruct: tag = type_tag::kStruct; break;
-    case TypeId::kList: tag = type_tag::kList; break;
-    case TypeId::kLargeList: tag = type_tag::kLargeList; break;
+    case TypeId::kStruct:
+      tag = type_tag::kStruct;
+      break;
+    case TypeId::kList:
+      tag = type_tag::kList;
+      break;
+    case TypeId::kLargeList:
+      tag = type_tag::kLargeList;
+      break;
     case TypeId::kFixedSizeList:
       tag = type_tag::kFixedSizeList;
       t.AddScalar<int32_t>(0, type.fixed_size());
       break;
-    case TypeId::kDictionary: break;  // handled by WriteField
+    case TypeId::kDictionary:
+      break;  // handled by WriteField
   }
   return {tag, b->AddTable(std::move(t))};
 }
@@ -541,7 +609,8 @@ void AssignIds(const DataType& type, int64_t* next, DictIdNode* node, SchemaInfo
   for (size_t i = 0; i < t->children().size(); ++i) {
     AssignIds(*t->children()[i]->type, next, &node->children[i], info);
   }
-  if (node->id >= 0) info->dictionaries[node->id] = DictionaryInfo{type.value_type(), node->children};
+  if (node->id >= 0)
+    info->dictionaries[node->id] = DictionaryInfo{type.value_type(), node->children};
 }
 
 }  // namespace
@@ -617,7 +686,8 @@ Result<SchemaInfo> MakeSchemaInfo(SchemaPtr schema) {
   info.field_ids.resize(static_cast<size_t>(schema->num_fields()));
   for (int i = 0; i < schema->num_fields(); ++i) {
     const FieldPtr& f = schema->field(i);
-    if (!f || !f->type) return Status::Invalid("schema field " + std::to_string(i) + " has no type");
+    if (!f || !f->type)
+      return Status::Invalid("schema field " + std::to_string(i) + " has no type");
     AssignIds(*f->type, &next, &info.field_ids[static_cast<size_t>(i)], &info);
   }
   info.schema = std::move(schema);
@@ -636,8 +706,8 @@ std::string SerializeRecordBatchMessage(const RecordBatchMeta& batch, int64_t bo
   return FinishMessage(&b, header_tag::kRecordBatch, rb, body_length);
 }
 
-std::string SerializeDictionaryBatchMessage(int64_t id, bool is_delta,
-                                            const RecordBatchMeta& batch, int64_t body_length) {
+std::string SerializeDictionaryBatchMessage(int64_t id, bool is_delta, const RecordBatchMeta& batch,
+                                            int64_t body_length) {
   fb::Builder b;
   Ref rb = WriteRecordBatch(&b, batch);
   fb::Builder::TableDef d;

@@ -55,8 +55,8 @@ struct RecordBatchMeta {
 struct MessageMeta {
   MessageKind kind = MessageKind::kSchema;
   int64_t body_length = 0;
-  SchemaInfo schema;       // kSchema
-  RecordBatchMeta batch;   // kRecordBatch, and the data of kDictionaryBatch
+  SchemaInfo schema;      // kSchema
+  RecordBatchMeta batch;  // kRecordBatch, and the data of kDictionaryBatch
   int64_t dictionary_id = 0;
   bool is_delta = false;
 };
@@ -84,8 +84,8 @@ Result<SchemaInfo> MakeSchemaInfo(SchemaPtr schema);
 
 std::string SerializeSchemaMessage(const SchemaInfo& info);
 std::string SerializeRecordBatchMessage(const RecordBatchMeta& batch, int64_t body_length);
-std::string SerializeDictionaryBatchMessage(int64_t id, bool is_delta,
-                                            const RecordBatchMeta& batch, int64_t body_length);
+std::string SerializeDictionaryBatchMessage(int64_t id, bool is_delta, const RecordBatchMeta& batch,
+                                            int64_t body_length);
 std::string SerializeFooter(const SchemaInfo& info, const std::vector<BlockMeta>& dictionaries,
                             const std::vector<BlockMeta>& record_batches);
 

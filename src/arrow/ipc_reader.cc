@@ -31,8 +31,8 @@ std::string Num(int64_t v) { return std::to_string(v); }
 // "arrow ipc: <what> at byte <pos>: <detail>". Everything raised while decoding untrusted bytes
 // is Corrupt, except NotImplemented (a valid input using a feature we lack).
 Status At(const std::string& what, int64_t pos, const Status& st) {
-  StatusCode code = st.code() == StatusCode::kNotImplemented ? StatusCode::kNotImplemented
-                                                              : StatusCode::kCorrupt;
+  StatusCode code =
+      st.code() == StatusCode::kNotImplemented ? StatusCode::kNotImplemented : StatusCode::kCorrupt;
   return Status(code, "arrow ipc: " + what + " at byte " + Num(pos) + ": " + st.message());
 }
 
@@ -42,9 +42,12 @@ Status CorruptAt(const std::string& what, int64_t pos, const std::string& detail
 
 const char* MessageKindName(MessageKind kind) {
   switch (kind) {
-    case MessageKind::kSchema: return "schema message";
-    case MessageKind::kDictionaryBatch: return "dictionary batch";
-    case MessageKind::kRecordBatch: return "record batch";
+    case MessageKind::kSchema:
+      return "schema message";
+    case MessageKind::kDictionaryBatch:
+      return "dictionary batch";
+    case MessageKind::kRecordBatch:
+      return "record batch";
   }
   return "message";
 }
@@ -66,7 +69,8 @@ bool HasDictionary(const DictIdNode& ids) {
 void CountLayout(const DataType& type, int64_t* nodes, int64_t* buffers) {
   ++*nodes;
   switch (type.id()) {
-    case TypeId::kNull: break;
+    case TypeId::kNull:
+      break;
     case TypeId::kStruct:
       *buffers += 1;
       for (const auto& c : type.children()) CountLayout(*c->type, nodes, buffers);
@@ -75,14 +79,20 @@ void CountLayout(const DataType& type, int64_t* nodes, int64_t* buffers) {
       *buffers += 1;
       CountLayout(*type.children()[0]->type, nodes, buffers);
       break;
-    case TypeId::kList: case TypeId::kLargeList:
+    case TypeId::kList:
+    case TypeId::kLargeList:
       *buffers += 2;
       CountLayout(*type.children()[0]->type, nodes, buffers);
       break;
-    case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary: case TypeId::kLargeBinary:
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
       *buffers += 3;
       break;
-    default: *buffers += 2; break;  // validity + values / indices
+    default:
+      *buffers += 2;
+      break;  // validity + values / indices
   }
 }
 
@@ -169,14 +179,6 @@ class BodyLoader {
                                Num(validity->size()) + " bytes is too short for " +
                                Num(node.length) + " slots");
       }
-      if (options_.full_validation) {
-        int64_t nulls = node.length - CountSetBits(validity->data(), 0, node.length);
-        if (nulls != node.null_count) {
-          return Status::Corrupt("column '" + path + "': null count " + Num(node.null_count) +
-                                 " does not match the validity bitmap (" + Num(nulls) +
-                                 " nulls)");
-        }
-      }
     }
     out->buffers.push_back(std::move(validity));
 
@@ -186,7 +188,9 @@ class BodyLoader {
         out->buffers.push_back(std::move(values));
         break;
       }
-      case TypeId::kUtf8: case TypeId::kBinary: case TypeId::kLargeUtf8:
+      case TypeId::kUtf8:
+      case TypeId::kBinary:
+      case TypeId::kLargeUtf8:
       case TypeId::kLargeBinary: {
         int64_t width = (t.id() == TypeId::kUtf8 || t.id() == TypeId::kBinary) ? 4 : 8;
         LF_ASSIGN_OR_RETURN(BufferPtr offsets, NextOffsets(width, node.length, path));
@@ -195,40 +199,38 @@ class BodyLoader {
         out->buffers.push_back(std::move(data));
         break;
       }
-      case TypeId::kList: case TypeId::kLargeList: {
+      case TypeId::kList:
+      case TypeId::kLargeList: {
         int64_t width = t.id() == TypeId::kList ? 4 : 8;
         LF_ASSIGN_OR_RETURN(BufferPtr offsets, NextOffsets(width, node.length, path));
         out->buffers.push_back(std::move(offsets));
-        LF_ASSIGN_OR_RETURN(ArrayDataPtr child,
-                            Load(t.children()[0]->type, ChildIds(ids, 0),
-                                 path + "." + t.children()[0]->name));
+        LF_ASSIGN_OR_RETURN(ArrayDataPtr child, Load(t.children()[0]->type, ChildIds(ids, 0),
+                                                     path + "." + t.children()[0]->name));
         out->children.push_back(std::move(child));
         break;
       }
       case TypeId::kFixedSizeList: {
-        LF_ASSIGN_OR_RETURN(ArrayDataPtr child,
-                            Load(t.children()[0]->type, ChildIds(ids, 0),
-                                 path + "." + t.children()[0]->name));
+        LF_ASSIGN_OR_RETURN(ArrayDataPtr child, Load(t.children()[0]->type, ChildIds(ids, 0),
+                                                     path + "." + t.children()[0]->name));
         out->children.push_back(std::move(child));
         break;
       }
       case TypeId::kStruct: {
         for (size_t i = 0; i < t.children().size(); ++i) {
-          LF_ASSIGN_OR_RETURN(ArrayDataPtr child,
-                              Load(t.children()[i]->type, ChildIds(ids, i),
-                                   path + "." + t.children()[i]->name));
+          LF_ASSIGN_OR_RETURN(ArrayDataPtr child, Load(t.children()[i]->type, ChildIds(ids, i),
+                                                       path + "." + t.children()[i]->name));
           out->children.push_back(std::move(child));
         }
         break;
       }
       case TypeId::kDictionary: {
-        LF_ASSIGN_OR_RETURN(BufferPtr indices,
-                            NextBuffer(t.index_type()->byte_width(), path));
+        LF_ASSIGN_OR_RETURN(BufferPtr indices, NextBuffer(t.index_type()->byte_width(), path));
         out->buffers.push_back(std::move(indices));
         // Dictionaries nested in dictionary values are attached when the outer one is resolved.
         if (resolve_dictionaries_) {
           auto dict = memo_->Resolved(ids.id);
-          if (!dict.ok()) return Status::Corrupt("column '" + path + "': " + dict.status().message());
+          if (!dict.ok())
+            return Status::Corrupt("column '" + path + "': " + dict.status().message());
           out->dictionary = *dict;
         }
         break;
@@ -298,8 +300,7 @@ class BodyLoader {
     std::memcpy(&raw_length, p, 8);
     if (raw_length == -1) return Slice(m.offset + 8, m.length - 8, alignment);
     if (raw_length < 0) {
-      return Status::Corrupt(where + " declares a negative uncompressed length " +
-                             Num(raw_length));
+      return Status::Corrupt(where + " declares a negative uncompressed length " + Num(raw_length));
     }
     if (raw_length > options_.max_decompressed_bytes - decompressed_) {
       return Status::Corrupt(where + " declares " + Num(raw_length) +
@@ -309,8 +310,8 @@ class BodyLoader {
     decompressed_ += raw_length;
     BufferBuilder out;
     out.Resize(raw_length);
-    Status st = DecompressBuffer(meta_.compression, p + 8, m.length - 8, out.mutable_data(),
-                                 raw_length);
+    Status st =
+        DecompressBuffer(meta_.compression, p + 8, m.length - 8, out.mutable_data(), raw_length);
     if (!st.ok()) return Status::Corrupt(where + ": " + st.message());
     return out.Finish();
   }
@@ -544,11 +545,16 @@ class StreamDecoder::Impl {
 
   int64_t next_required_size() const {
     switch (step_) {
-      case Step::kPrefix: return 4 - prefix_size_;
-      case Step::kLength: return 8 - prefix_size_;
-      case Step::kMetadata: return metadata_length_ - static_cast<int64_t>(metadata_.size());
-      case Step::kBody: return body_length_ - body_.size();
-      case Step::kEnd: return 0;
+      case Step::kPrefix:
+        return 4 - prefix_size_;
+      case Step::kLength:
+        return 8 - prefix_size_;
+      case Step::kMetadata:
+        return metadata_length_ - static_cast<int64_t>(metadata_.size());
+      case Step::kBody:
+        return body_length_ - body_.size();
+      case Step::kEnd:
+        return 0;
     }
     return 0;
   }
@@ -597,7 +603,8 @@ class StreamDecoder::Impl {
           }
           break;
         }
-        case Step::kEnd: break;
+        case Step::kEnd:
+          break;
       }
     }
     return Status::OK();
@@ -632,8 +639,8 @@ class StreamDecoder::Impl {
   }
 
   Status OnMetadata() {
-    LF_ASSIGN_OR_RETURN(msg_, ParseMessageAt(metadata_.data(), metadata_length_, message_start_,
-                                             options_));
+    LF_ASSIGN_OR_RETURN(
+        msg_, ParseMessageAt(metadata_.data(), metadata_length_, message_start_, options_));
     metadata_.clear();
     metadata_.shrink_to_fit();
     body_length_ = msg_.body_length;
@@ -654,8 +661,7 @@ class StreamDecoder::Impl {
 
   Status OnEndOfStream() {
     if (!state_.has_schema()) {
-      return CorruptAt("stream", message_start_,
-                       "end-of-stream marker before the schema message");
+      return CorruptAt("stream", message_start_, "end-of-stream marker before the schema message");
     }
     step_ = Step::kEnd;
     return listener_->OnEndOfStream();
@@ -740,7 +746,8 @@ class StreamReader::Impl {
       if (static_cast<int64_t>(metadata.size()) < length) {
         return Truncated(start, "metadata", static_cast<int64_t>(metadata.size()), length);
       }
-      LF_ASSIGN_OR_RETURN(MessageMeta msg, ParseMessageAt(metadata.data(), length, start, options_));
+      LF_ASSIGN_OR_RETURN(MessageMeta msg,
+                          ParseMessageAt(metadata.data(), length, start, options_));
       metadata = {};
       BufferPtr body = EmptyBuffer();
       if (msg.body_length > 0) {
@@ -765,8 +772,7 @@ class StreamReader::Impl {
     while (total < n) {
       LF_ASSIGN_OR_RETURN(int64_t got, input_->Read(out + total, n - total));
       if (got < 0 || got > n - total) {
-        return Status::IOError("arrow ipc: input stream returned an invalid read size " +
-                               Num(got));
+        return Status::IOError("arrow ipc: input stream returned an invalid read size " + Num(got));
       }
       if (got == 0) break;
       total += got;
@@ -846,8 +852,8 @@ class FileReader::Impl {
     if (std::memcmp(head->data(), kFileMagic, kFileMagicSize) != 0) {
       return CorruptAt("file", 0, "does not start with the ARROW1 magic");
     }
-    LF_ASSIGN_OR_RETURN(BufferPtr trailer, ReadAt(size_ - kTrailer, kTrailer, "file trailer",
-                                                  size_ - kTrailer));
+    LF_ASSIGN_OR_RETURN(BufferPtr trailer,
+                        ReadAt(size_ - kTrailer, kTrailer, "file trailer", size_ - kTrailer));
     if (std::memcmp(trailer->data() + 4, kFileMagic, kFileMagicSize) != 0) {
       return CorruptAt("file", size_ - kFileMagicSize, "does not end with the ARROW1 magic");
     }
@@ -938,8 +944,8 @@ class FileReader::Impl {
                        "body length " + Num(block.body_length) + " exceeds the limit of " +
                            Num(options_.max_body_bytes) + " bytes");
     }
-    LF_ASSIGN_OR_RETURN(BufferPtr meta, ReadAt(block.offset, block.metadata_length, what,
-                                               block.offset));
+    LF_ASSIGN_OR_RETURN(BufferPtr meta,
+                        ReadAt(block.offset, block.metadata_length, what, block.offset));
     int64_t prefix = LoadU32(meta->data()) == kContinuation ? 8 : 4;
     int64_t fb_length = static_cast<int32_t>(LoadU32(meta->data() + prefix - 4));
     if (fb_length <= 0 || fb_length > block.metadata_length - prefix) {
@@ -1008,8 +1014,7 @@ Result<int64_t> BufferInputStream::Read(uint8_t* out, int64_t n) {
 }
 
 bool IsFileFormat(const Buffer& data) {
-  return data.size() >= kFileMagicSize &&
-         std::memcmp(data.data(), kFileMagic, kFileMagicSize) == 0;
+  return data.size() >= kFileMagicSize && std::memcmp(data.data(), kFileMagic, kFileMagicSize) == 0;
 }
 
 Result<Contents> ReadAll(BufferPtr data, ReadOptions options) {

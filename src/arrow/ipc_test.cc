@@ -106,31 +106,35 @@ std::vector<TypeCase> TypeCases() {
   });
   add("utf8", [] { return OneColumn("s", Utf8({"a", "", {}, "h\xc3\xa9llo", "xyz", {}})); });
   add("large_utf8", [] {
-    return OneColumn("s", Strings<int64_t>(large_utf8(), {{}, "long", "", "\xe2\x9c\x93", "z", "q"}));
+    return OneColumn("s",
+                     Strings<int64_t>(large_utf8(), {{}, "long", "", "\xe2\x9c\x93", "z", "q"}));
   });
   add("binary", [] {
-    return OneColumn("s", Strings<int32_t>(binary(), {std::string("\0\1", 2), "", {}, "\xff", "b", "c"}));
+    return OneColumn(
+        "s", Strings<int32_t>(binary(), {std::string("\0\1", 2), "", {}, "\xff", "b", "c"}));
   });
   add("large_binary", [] {
     return OneColumn("s", Strings<int64_t>(large_binary(), {"x", {}, "", "yy", "zzz", "w"}));
   });
   add("fixed_size_binary", [] {
-    return OneColumn("f", testing::FixedBinary(3, {"abc", {}, std::string("\0\0\0", 3), "xyz",
-                                                   "123", {}}));
+    return OneColumn(
+        "f", testing::FixedBinary(3, {"abc", {}, std::string("\0\0\0", 3), "xyz", "123", {}}));
   });
   add("date32", [] { return OneColumn("d", Prim<int32_t>(date32(), {0, 19000, {}, -1, 1, 2})); });
   add("date64", [] {
     return OneColumn("d", Prim<int64_t>(date64(), {0, 86400000, {}, -86400000, 1, 2}));
   });
   add("time32", [] {
-    return BatchOf({MakeField("s", time32(TimeUnit::kSecond)), MakeField("ms", time32(TimeUnit::kMilli))},
-                   {Prim<int32_t>(time32(TimeUnit::kSecond), {0, 86399, {}, 1, 2, 3}),
-                    Prim<int32_t>(time32(TimeUnit::kMilli), {0, {}, 86399999, 1, 2, 3})});
+    return BatchOf(
+        {MakeField("s", time32(TimeUnit::kSecond)), MakeField("ms", time32(TimeUnit::kMilli))},
+        {Prim<int32_t>(time32(TimeUnit::kSecond), {0, 86399, {}, 1, 2, 3}),
+         Prim<int32_t>(time32(TimeUnit::kMilli), {0, {}, 86399999, 1, 2, 3})});
   });
   add("time64", [] {
-    return BatchOf({MakeField("us", time64(TimeUnit::kMicro)), MakeField("ns", time64(TimeUnit::kNano))},
-                   {Prim<int64_t>(time64(TimeUnit::kMicro), {0, 86399999999, {}, 1, 2, 3}),
-                    Prim<int64_t>(time64(TimeUnit::kNano), {0, {}, 86399999999999, 1, 2, 3})});
+    return BatchOf(
+        {MakeField("us", time64(TimeUnit::kMicro)), MakeField("ns", time64(TimeUnit::kNano))},
+        {Prim<int64_t>(time64(TimeUnit::kMicro), {0, 86399999999, {}, 1, 2, 3}),
+         Prim<int64_t>(time64(TimeUnit::kNano), {0, {}, 86399999999999, 1, 2, 3})});
   });
   add("timestamp", [] {
     return BatchOf(
@@ -140,19 +144,21 @@ std::vector<TypeCase> TypeCases() {
          Prim<int64_t>(timestamp(TimeUnit::kNano, "UTC"), {{}, 1700000000123456789, 0, -1, 1, 2})});
   });
   add("duration", [] {
-    return OneColumn("d", Prim<int64_t>(duration(TimeUnit::kMicro), {0, -5, {}, 86400000000, 1, 2}));
+    return OneColumn("d",
+                     Prim<int64_t>(duration(TimeUnit::kMicro), {0, -5, {}, 86400000000, 1, 2}));
   });
   add("decimal128", [] {
-    std::vector<std::optional<__int128>> v{12345, -1, {}, (__int128)1 << 100, 0,
-                                           -((__int128)1 << 90)};
+    std::vector<std::optional<__int128>> v{
+        12345, -1, {}, (__int128)1 << 100, 0, -((__int128)1 << 90)};
     return OneColumn("d", Prim<__int128>(decimal128(38, 2), v));
   });
   add("decimal256", [] {
     struct D256 {
       uint64_t w[4];
     };
-    std::vector<std::optional<D256>> v{D256{{5, 0, 0, 0}}, {}, D256{{~0ull, ~0ull, ~0ull, ~0ull}},
-                                       D256{{0, 0, 1, 0}}, D256{{7, 0, 0, 0}}, {}};
+    std::vector<std::optional<D256>> v{
+        D256{{5, 0, 0, 0}}, {}, D256{{~0ull, ~0ull, ~0ull, ~0ull}}, D256{{0, 0, 1, 0}},
+        D256{{7, 0, 0, 0}}, {}};
     return OneColumn("d", Prim<D256>(decimal256(76, 10), v));
   });
   add("list", [] {
@@ -177,13 +183,15 @@ std::vector<TypeCase> TypeCases() {
   add("nested", [] {
     // list<struct<id: int16, vec: fixed_size_list<uint8>[2], tags: list<utf8>>>
     auto ids = Prim<int16_t>(int16(), {1, 2, 3, 4, 5, 6, 7});
-    auto vec = MakeArray(fixed_size_list(uint8(), 2), 7, {true, true, false, true, true, true, true},
-                         {}, {Prim<uint8_t>(uint8(), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})});
+    auto vec =
+        MakeArray(fixed_size_list(uint8(), 2), 7, {true, true, false, true, true, true, true}, {},
+                  {Prim<uint8_t>(uint8(), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})});
     auto tags = ListOf<int32_t>(list(utf8()), Utf8({"t1", "t2", {}, "t4"}), {1, 0, {}, 2, 0, 1, 0});
-    auto st = Struct({MakeField("id", int16()), MakeField("vec", vec->type), MakeField("tags", tags->type)},
-                     {ids, vec, tags}, {true, true, true, true, false, true, true});
-    return OneColumn("n", ListOf<int32_t>(list(MakeField("element", st->type, false)), st,
-                                          {2, {}, 0, 3, 1, 1}));
+    auto st = Struct(
+        {MakeField("id", int16()), MakeField("vec", vec->type), MakeField("tags", tags->type)},
+        {ids, vec, tags}, {true, true, true, true, false, true, true});
+    return OneColumn(
+        "n", ListOf<int32_t>(list(MakeField("element", st->type, false)), st, {2, {}, 0, 3, 1, 1}));
   });
   add("dictionary", [] {
     auto values = Utf8({"apple", "banana", {}, "cherry"});
@@ -210,17 +218,20 @@ std::vector<TypeCase> TypeCases() {
   });
   add("metadata", [] {
     auto schema = std::make_shared<Schema>(
-        std::vector<FieldPtr>{MakeField("id", int64(), false, {{"k", "v"}, {"k2", ""}}),
-                              MakeField("l", list(MakeField("item", utf8(), true, {{"in", "ner"}})))},
+        std::vector<FieldPtr>{
+            MakeField("id", int64(), false, {{"k", "v"}, {"k2", ""}}),
+            MakeField("l", list(MakeField("item", utf8(), true, {{"in", "ner"}})))},
         KeyValueMetadata{{"table", "docs"}, {"z", "last"}, {"a", "first"}});
     return std::make_shared<RecordBatch>(
         schema, 6,
-        std::vector<ArrayDataPtr>{Prim<int64_t>(int64(), {1, 2, 3, 4, 5, 6}),
-                                  ListOf<int32_t>(list(MakeField("item", utf8(), true, {{"in", "ner"}})),
-                                                  Utf8({"a"}), {1, 0, 0, 0, 0, 0})});
+        std::vector<ArrayDataPtr>{
+            Prim<int64_t>(int64(), {1, 2, 3, 4, 5, 6}),
+            ListOf<int32_t>(list(MakeField("item", utf8(), true, {{"in", "ner"}})), Utf8({"a"}),
+                            {1, 0, 0, 0, 0, 0})});
   });
   add("no_columns", [] {
-    return std::make_shared<RecordBatch>(std::make_shared<Schema>(), 6, std::vector<ArrayDataPtr>{});
+    return std::make_shared<RecordBatch>(std::make_shared<Schema>(), 6,
+                                         std::vector<ArrayDataPtr>{});
   });
   add("all_null", [] {
     return BatchOf({MakeField("i", int32()), MakeField("s", utf8())},
@@ -347,7 +358,8 @@ TEST_P(IpcRoundTripTest, ReadsBackWhatWasWritten) {
 
 std::string RoundTripName(const ::testing::TestParamInfo<RoundTripParam>& info) {
   auto [index, compression, file] = info.param;
-  return TypeCases()[index].name + "_" + CompressionName(compression) + (file ? "_file" : "_stream");
+  return TypeCases()[index].name + "_" + CompressionName(compression) +
+         (file ? "_file" : "_stream");
 }
 
 std::vector<size_t> AllCaseIndices() {
@@ -356,13 +368,13 @@ std::vector<size_t> AllCaseIndices() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllTypes, IpcRoundTripTest,
-    ::testing::Combine(::testing::ValuesIn(AllCaseIndices()),
-                       ::testing::Values(Compression::kNone, Compression::kLz4Frame,
-                                         Compression::kZstd),
-                       ::testing::Bool()),
-    RoundTripName);
+INSTANTIATE_TEST_SUITE_P(AllTypes, IpcRoundTripTest,
+                         ::testing::Combine(::testing::ValuesIn(AllCaseIndices()),
+                                            ::testing::Values(Compression::kNone,
+                                                              Compression::kLz4Frame,
+                                                              Compression::kZstd),
+                                            ::testing::Bool()),
+                         RoundTripName);
 
 // ---------------------------------------------------------------------------------------------
 // Message-level inspection of what the writer produced.
@@ -438,8 +450,10 @@ TEST(IpcWriterTest, StoresIncompressibleBuffersUncompressed) {
     ASSERT_EQ(rb.meta.batch.buffers.size(), 4u);
     EXPECT_EQ(rb.meta.batch.buffers[0].length, 0);  // no nulls: no bitmap at all
     int64_t prefix_noise, prefix_zeros;
-    std::memcpy(&prefix_noise, (*written)->data() + rb.body_offset + rb.meta.batch.buffers[1].offset, 8);
-    std::memcpy(&prefix_zeros, (*written)->data() + rb.body_offset + rb.meta.batch.buffers[3].offset, 8);
+    std::memcpy(&prefix_noise,
+                (*written)->data() + rb.body_offset + rb.meta.batch.buffers[1].offset, 8);
+    std::memcpy(&prefix_zeros,
+                (*written)->data() + rb.body_offset + rb.meta.batch.buffers[3].offset, 8);
     EXPECT_EQ(prefix_noise, -1);
     EXPECT_EQ(rb.meta.batch.buffers[1].length, 8 + 512 * 8);
     EXPECT_EQ(prefix_zeros, 512 * 8);
@@ -571,8 +585,9 @@ TEST(IpcDecoderTest, EmitsEachMessageAsSoonAsItIsComplete) {
   ASSERT_TRUE(decoder.Consume(data->data(), messages[1].offset).ok());
   EXPECT_NE(c.schema, nullptr);
   EXPECT_TRUE(c.batches.empty());
-  ASSERT_TRUE(decoder.Consume(data->data() + messages[1].offset,
-                              end_of_first - 1 - messages[1].offset).ok());
+  ASSERT_TRUE(
+      decoder.Consume(data->data() + messages[1].offset, end_of_first - 1 - messages[1].offset)
+          .ok());
   EXPECT_TRUE(c.batches.empty());
   EXPECT_EQ(decoder.next_required_size(), 1);
   ASSERT_TRUE(decoder.Consume(data->data() + end_of_first - 1, 1).ok());
@@ -619,8 +634,8 @@ TEST(IpcDecoderTest, MisalignedInputIsCopiedWhereNeeded) {
 TEST(IpcDecoderTest, TruncatedStreamIsAnErrorAtFinish) {
   BufferPtr data = SampleStream();
   auto messages = Messages(*data);
-  for (int64_t cut : {int64_t{3}, messages[0].offset + 20, messages[1].body_offset + 5,
-                      messages[2].offset + 6}) {
+  for (int64_t cut :
+       {int64_t{3}, messages[0].offset + 20, messages[1].body_offset + 5, messages[2].offset + 6}) {
     Collector c;
     StreamDecoder decoder(&c);
     ASSERT_TRUE(decoder.Consume(data->data(), cut).ok());
@@ -629,13 +644,15 @@ TEST(IpcDecoderTest, TruncatedStreamIsAnErrorAtFinish) {
     EXPECT_NE(st.message().find("ends inside a message"), std::string::npos) << st.message();
     EXPECT_EQ(decoder.Consume(data->data(), 1), st);  // errors are sticky
 
-    auto reader = StreamReader::Open(
-        std::make_unique<BufferInputStream>(Buffer::CopyOf(data->data(), cut)));
+    auto reader =
+        StreamReader::Open(std::make_unique<BufferInputStream>(Buffer::CopyOf(data->data(), cut)));
     Status rst = reader.ok() ? Status::OK() : reader.status();
     while (rst.ok()) {
       auto b = (*reader)->Next();
-      if (!b.ok()) rst = b.status();
-      else if (!*b) break;
+      if (!b.ok())
+        rst = b.status();
+      else if (!*b)
+        break;
     }
     EXPECT_EQ(rst.code(), StatusCode::kCorrupt) << cut;
     EXPECT_NE(rst.message().find("ends inside a message"), std::string::npos) << rst.message();
@@ -643,7 +660,8 @@ TEST(IpcDecoderTest, TruncatedStreamIsAnErrorAtFinish) {
   // A stream that stops cleanly after a batch, without the end-of-stream marker, is fine.
   Collector c;
   StreamDecoder decoder(&c);
-  ASSERT_TRUE(decoder.Consume(data->data(), messages[2].body_offset + messages[2].meta.body_length).ok());
+  ASSERT_TRUE(
+      decoder.Consume(data->data(), messages[2].body_offset + messages[2].meta.body_length).ok());
   EXPECT_TRUE(decoder.Finish().ok());
   EXPECT_EQ(c.batches.size(), 2u);
   EXPECT_FALSE(c.eos);
@@ -777,7 +795,8 @@ TEST(IpcFlatbufTest, RejectsOutOfBoundsReferences) {
   root.AddRef(1, b.AddString("abc"));
   std::string good = b.Finish(b.AddTable(std::move(root)));
   auto parse = [](const std::string& bytes) -> Status {
-    fb::Bytes buf{reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int64_t>(bytes.size())};
+    fb::Bytes buf{reinterpret_cast<const uint8_t*>(bytes.data()),
+                  static_cast<int64_t>(bytes.size())};
     LF_ASSIGN_OR_RETURN(fb::Table t, fb::Table::Root(buf));
     LF_RETURN_NOT_OK(t.Scalar<int32_t>(0, 0).status());
     return t.String(1).status();

@@ -84,7 +84,8 @@ ArrayDataPtr Strings(DataTypePtr type, const std::vector<std::optional<std::stri
                    {BufferOf(offsets), Buffer::CopyOf(data)});
 }
 
-inline ArrayDataPtr FixedBinary(int32_t width, const std::vector<std::optional<std::string>>& values) {
+inline ArrayDataPtr FixedBinary(int32_t width,
+                                const std::vector<std::optional<std::string>>& values) {
   std::string data;
   std::vector<bool> valid;
   for (const auto& v : values) {
@@ -105,8 +106,8 @@ ArrayDataPtr ListOf(DataTypePtr type, ArrayDataPtr child,
     offsets.push_back(static_cast<OffsetT>(offsets.back() + s.value_or(0)));
     valid.push_back(s.has_value());
   }
-  return MakeArray(std::move(type), static_cast<int64_t>(sizes.size()), valid,
-                   {BufferOf(offsets)}, {std::move(child)});
+  return MakeArray(std::move(type), static_cast<int64_t>(sizes.size()), valid, {BufferOf(offsets)},
+                   {std::move(child)});
 }
 
 inline ArrayDataPtr NullArray(int64_t length) {

@@ -54,12 +54,16 @@ class ArrayWriter {
       case TypeId::kBool:
         parts_->buffers.push_back(Bitmap(data.buffers[1], abs, length));
         return Status::OK();
-      case TypeId::kUtf8: case TypeId::kBinary:
+      case TypeId::kUtf8:
+      case TypeId::kBinary:
         return WriteOffsets<int32_t>(data, abs, length, true);
-      case TypeId::kLargeUtf8: case TypeId::kLargeBinary:
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary:
         return WriteOffsets<int64_t>(data, abs, length, true);
-      case TypeId::kList: return WriteOffsets<int32_t>(data, abs, length, false);
-      case TypeId::kLargeList: return WriteOffsets<int64_t>(data, abs, length, false);
+      case TypeId::kList:
+        return WriteOffsets<int32_t>(data, abs, length, false);
+      case TypeId::kLargeList:
+        return WriteOffsets<int64_t>(data, abs, length, false);
       case TypeId::kFixedSizeList: {
         const ArrayData& child = *data.children[0];
         int64_t size = t.fixed_size();
@@ -173,7 +177,7 @@ class Writer : public RecordBatchWriter {
   struct Piece {
     uint8_t prefix[8] = {};
     bool has_prefix = false;
-    BufferPtr data;  // may be null (empty)
+    BufferPtr data;      // may be null (empty)
     int64_t padded = 0;  // prefix + data + padding
   };
   struct BodyLayout {
@@ -193,9 +197,9 @@ class Writer : public RecordBatchWriter {
       int64_t size = buf ? buf->size() : 0;
       int64_t length = size;
       if (options_.compression != Compression::kNone && size > 0) {
-        LF_ASSIGN_OR_RETURN(BufferPtr packed, CompressBuffer(options_.compression,
-                                                             options_.compression_level,
-                                                             buf->data(), size));
+        LF_ASSIGN_OR_RETURN(
+            BufferPtr packed,
+            CompressBuffer(options_.compression, options_.compression_level, buf->data(), size));
         int64_t prefix_value = size;
         if (packed->size() >= size) {
           prefix_value = -1;  // compression does not pay: store the bytes as they are
@@ -219,7 +223,8 @@ class Writer : public RecordBatchWriter {
 
   Status WriteMessage(const std::string& flatbuffer, const BodyLayout& layout, BlockMeta* block) {
     int64_t start = position_;
-    int64_t fb_padded = PaddedSize(8 + static_cast<int64_t>(flatbuffer.size()), options_.alignment) - 8;
+    int64_t fb_padded =
+        PaddedSize(8 + static_cast<int64_t>(flatbuffer.size()), options_.alignment) - 8;
     uint32_t prefix[2] = {kContinuation, static_cast<uint32_t>(fb_padded)};
     LF_RETURN_NOT_OK(Write(reinterpret_cast<const uint8_t*>(prefix), 8));
     LF_RETURN_NOT_OK(Write(reinterpret_cast<const uint8_t*>(flatbuffer.data()),
@@ -299,9 +304,9 @@ class Writer : public RecordBatchWriter {
       LF_RETURN_NOT_OK(aw.Write(*dict, dict->offset + start, dict->length - start));
       LF_ASSIGN_OR_RETURN(BodyLayout layout, Layout(parts));
       BlockMeta block;
-      LF_RETURN_NOT_OK(WriteMessage(
-          SerializeDictionaryBatchMessage(id, delta, layout.meta, layout.body_length), layout,
-          &block));
+      LF_RETURN_NOT_OK(
+          WriteMessage(SerializeDictionaryBatchMessage(id, delta, layout.meta, layout.body_length),
+                       layout, &block));
       dict_blocks_.push_back(block);
       sent_[id] = dict;
     }
@@ -361,9 +366,12 @@ Result<BufferPtr> WriteAll(const SchemaPtr& schema, const std::vector<RecordBatc
 
 const char* CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kLz4Frame: return "lz4_frame";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kLz4Frame:
+      return "lz4_frame";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "?";
 }
