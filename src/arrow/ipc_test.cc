@@ -916,3 +916,38 @@ TEST(IpcCraftedTest, EmptyOffsetsOfEmptyArraysAreAccepted) {
 
 }  // namespace
 }  // namespace lanceflow::arrow::ipc
+
+namespace lanceflow::arrow::ipc {
+namespace {
+
+TEST(IpcWriterTest, EmptyArraysWithoutBuffers) {
+  auto bare = [](DataTypePtr type, size_t buffers, std::vector<ArrayDataPtr> children = {}) {
+    auto a = std::make_shared<ArrayData>();
+    a->type = std::move(type);
+    a->buffers.resize(buffers);
+    a->children = std::move(children);
+    return ArrayDataPtr(a);
+  };
+  auto list_type = list(int8());
+  auto struct_type = struct_({MakeField("x", utf8())});
+  auto dict_type = dictionary(int16(), utf8());
+  auto empty_dict = std::make_shared<ArrayData>(*bare(dict_type, 2));
+  empty_dict->dictionary = bare(utf8(), 3);
+  auto batch = BatchOf({MakeField("s", utf8()), MakeField("i", int32()), MakeField("l", list_type),
+                        MakeField("st", struct_type), MakeField("d", dict_type)},
+                       {bare(utf8(), 3), bare(int32(), 2), bare(list_type, 2, {bare(int8(), 2)}),
+                        bare(struct_type, 1, {bare(utf8(), 3)}), empty_dict});
+  ASSERT_TRUE(batch->Validate().ok()) << batch->Validate().ToString();
+  for (bool file : {false, true}) {
+    auto written =
+        file ? WriteFile(batch->schema(), {batch}) : WriteStream(batch->schema(), {batch});
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+    for (const json& got : ReadEveryWay(*written, file)) {
+      EXPECT_EQ(got, ContentsJson(*batch->schema(), {batch}));
+      EXPECT_EQ(got["batches"][0]["num_rows"], 0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lanceflow::arrow::ipc

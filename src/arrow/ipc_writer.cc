@@ -47,6 +47,8 @@ class ArrayWriter {
       parts_->nodes.push_back({length, length});
       return Status::OK();
     }
+    // Empty arrays may come with null or short buffers (array.h): never touch them.
+    if (length == 0) return WriteEmpty(t);
     int64_t nulls = CountNullsInRange(data, abs - data.offset, length);
     parts_->nodes.push_back({length, nulls});
     parts_->buffers.push_back(nulls == 0 ? nullptr : Bitmap(data.buffers[0], abs, length));
@@ -88,6 +90,38 @@ class ArrayWriter {
   }
 
  private:
+  // An array of `type` with no slots: one zero offset where offsets are needed, else nothing.
+  Status WriteEmpty(const DataType& t) {
+    parts_->nodes.push_back({0, 0});
+    if (t.id() == TypeId::kNull) return Status::OK();
+    parts_->buffers.push_back(nullptr);
+    switch (t.id()) {
+      case TypeId::kUtf8:
+      case TypeId::kBinary:
+      case TypeId::kLargeUtf8:
+      case TypeId::kLargeBinary:
+        parts_->buffers.push_back(ZeroOffset(t.id() == TypeId::kUtf8 || t.id() == TypeId::kBinary));
+        parts_->buffers.push_back(nullptr);
+        return Status::OK();
+      case TypeId::kList:
+      case TypeId::kLargeList:
+        parts_->buffers.push_back(ZeroOffset(t.id() == TypeId::kList));
+        return WriteEmpty(*t.children()[0]->type);
+      case TypeId::kFixedSizeList:
+        return WriteEmpty(*t.children()[0]->type);
+      case TypeId::kStruct:
+        for (const auto& c : t.children()) LF_RETURN_NOT_OK(WriteEmpty(*c->type));
+        return Status::OK();
+      default:
+        parts_->buffers.push_back(nullptr);
+        return Status::OK();
+    }
+  }
+
+  static BufferPtr ZeroOffset(bool narrow) {
+    return std::make_shared<Buffer>(kZeros, narrow ? 4 : 8, nullptr);
+  }
+
   static BufferPtr Bitmap(const BufferPtr& bits, int64_t abs, int64_t length) {
     if (length == 0) return nullptr;
     if (abs % 8 == 0) return bits->Slice(abs / 8, BytesForBits(length));
