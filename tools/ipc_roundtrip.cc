@@ -8,6 +8,7 @@
 // --read incremental reads a stream through StreamReader (pull, 4 KiB reads) and a file through
 // FileReader over pread(), instead of loading the input into memory first.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -68,11 +69,10 @@ Result<BufferPtr> ReadWholeFile(const std::string& path) {
 
 Status Run(const std::string& in_path, const std::string& out_path, bool file_format,
            const ipc::WriteOptions& options, bool incremental) {
-  LF_ASSIGN_OR_RETURN(BufferPtr head, ReadWholeFile(in_path));
-  bool input_is_file = ipc::IsFileFormat(*head);
   std::unique_ptr<lanceflow::arrow::RecordBatchReader> reader;
   if (!incremental) {
-    LF_ASSIGN_OR_RETURN(ipc::Contents contents, ipc::ReadAll(head));
+    LF_ASSIGN_OR_RETURN(BufferPtr whole, ReadWholeFile(in_path));
+    LF_ASSIGN_OR_RETURN(ipc::Contents contents, ipc::ReadAll(whole));
     struct VectorReader : lanceflow::arrow::RecordBatchReader {
       ipc::Contents c;
       size_t next = 0;
@@ -88,8 +88,16 @@ Status Run(const std::string& in_path, const std::string& out_path, bool file_fo
   } else {
     int fd = ::open(in_path.c_str(), O_RDONLY);
     if (fd < 0) return Status::IOError("cannot open " + in_path);
-    if (input_is_file) {
-      int64_t size = head->size();
+    struct stat st;
+    char magic[6] = {};
+    if (::fstat(fd, &st) != 0 || ::pread(fd, magic, sizeof(magic), 0) < 0) {
+      ::close(fd);
+      return Status::IOError("cannot read " + in_path);
+    }
+    auto head =
+        std::make_shared<Buffer>(reinterpret_cast<const uint8_t*>(magic), sizeof(magic), nullptr);
+    if (ipc::IsFileFormat(*head)) {
+      int64_t size = st.st_size;
       auto fd_owner = std::make_shared<FdInput>(fd);
       ipc::ReadAtFunction read_at = [fd, fd_owner](int64_t offset,
                                                    int64_t length) -> Result<BufferPtr> {
@@ -105,7 +113,6 @@ Status Run(const std::string& in_path, const std::string& out_path, bool file_fo
       reader = std::move(sr);
     }
   }
-  head.reset();
 
   std::FILE* out = std::fopen(out_path.c_str(), "wb");
   if (out == nullptr) return Status::IOError("cannot create " + out_path);
