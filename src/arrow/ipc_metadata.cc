@@ -58,7 +58,31 @@ std::string Quote(const std::string& path) { return "field '" + path + "'"; }
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-Result<KeyValueMetadata> ParseMetadata(const fb::Table& table, int slot) {
+// Several offsets may point to one flatbuffer table or string, so a few hundred bytes can
+// describe a schema with an exponential number of fields, or copy one long string a million
+// times. Metadata from real writers holds each field and string once (a writer deduplicating
+// strings at most repeats short names), so what is parsed stays within a small multiple of the
+// buffer size; the budget enforces that and keeps parsing linear in the input.
+class ParseBudget {
+ public:
+  explicit ParseBudget(int64_t buffer_size)
+      : buffer_size_(buffer_size), remaining_(4 * buffer_size + 65536) {}
+  Status Charge(int64_t n) {
+    if (n > remaining_) {
+      return Status::Corrupt("the " + std::to_string(buffer_size_) +
+                             "-byte metadata describes far more fields and strings than it holds "
+                             "(objects referenced repeatedly)");
+    }
+    remaining_ -= n;
+    return Status::OK();
+  }
+
+ private:
+  int64_t buffer_size_;
+  int64_t remaining_;
+};
+
+Result<KeyValueMetadata> ParseMetadata(const fb::Table& table, int slot, ParseBudget* budget) {
   LF_ASSIGN_OR_RETURN(fb::Vector vec, table.VectorOf(slot, 4));
   KeyValueMetadata out;
   out.reserve(static_cast<size_t>(vec.size()));
@@ -66,7 +90,9 @@ Result<KeyValueMetadata> ParseMetadata(const fb::Table& table, int slot) {
     LF_ASSIGN_OR_RETURN(fb::Table kv, vec.TableAt(i));
     LF_ASSIGN_OR_RETURN(auto key, kv.String(kKey));
     LF_ASSIGN_OR_RETURN(auto value, kv.String(kValue));
-    out.emplace_back(std::string(key.value_or("")), std::string(value.value_or("")));
+    std::string_view k = key.value_or(""), v = value.value_or("");
+    LF_RETURN_NOT_OK(budget->Charge(8 + static_cast<int64_t>(k.size() + v.size())));
+    out.emplace_back(std::string(k), std::string(v));
   }
   return out;
 }
@@ -129,19 +155,21 @@ const char* TypeTagName(uint8_t tag) {
 
 class SchemaParser {
  public:
-  SchemaParser(const ReadOptions& options, SchemaInfo* info) : options_(options), info_(info) {}
+  SchemaParser(const ReadOptions& options, SchemaInfo* info, ParseBudget* budget)
+      : options_(options), info_(info), budget_(budget) {}
 
   Result<FieldPtr> ParseField(const fb::Table& t, const std::string& parent, int depth,
                               DictIdNode* ids) {
     LF_ASSIGN_OR_RETURN(auto name_opt, t.String(kFieldName));
     std::string name(name_opt.value_or(""));
+    LF_RETURN_NOT_OK(budget_->Charge(8 + static_cast<int64_t>(name.size())));
     std::string path = parent.empty() ? name : parent + "." + name;
     if (depth > options_.max_nesting_depth) {
       return Status::Corrupt(Quote(path) + ": fields nested deeper than " +
                              std::to_string(options_.max_nesting_depth) + " levels");
     }
     LF_ASSIGN_OR_RETURN(bool nullable, t.Scalar<uint8_t>(kFieldNullable, 0));
-    LF_ASSIGN_OR_RETURN(KeyValueMetadata metadata, ParseMetadata(t, kFieldMetadata));
+    LF_ASSIGN_OR_RETURN(KeyValueMetadata metadata, ParseMetadata(t, kFieldMetadata, budget_));
 
     LF_ASSIGN_OR_RETURN(fb::Vector children_vec, t.VectorOf(kFieldChildren, 4));
     std::vector<FieldPtr> children;
@@ -283,6 +311,7 @@ class SchemaParser {
         LF_ASSIGN_OR_RETURN(int16_t unit_raw, t.Scalar<int16_t>(0, 0));
         LF_ASSIGN_OR_RETURN(TimeUnit unit, ParseTimeUnit(unit_raw, path));
         LF_ASSIGN_OR_RETURN(auto tz, t.String(1));
+        LF_RETURN_NOT_OK(budget_->Charge(static_cast<int64_t>(tz.value_or("").size())));
         return timestamp(unit, std::string(tz.value_or("")));
       }
       case type_tag::kDuration: {
@@ -318,20 +347,22 @@ class SchemaParser {
 
   const ReadOptions& options_;
   SchemaInfo* info_;
+  ParseBudget* budget_;
 };
 
-Result<SchemaInfo> ParseSchema(const fb::Table& t, const ReadOptions& options) {
+Result<SchemaInfo> ParseSchema(const fb::Table& t, const ReadOptions& options,
+                               ParseBudget* budget) {
   SchemaInfo info;
   LF_ASSIGN_OR_RETURN(int16_t endianness, t.Scalar<int16_t>(kSchemaEndianness, 0));
   if (endianness != 0) {
     return Status::NotImplemented("schema: big-endian data is not supported");
   }
   LF_ASSIGN_OR_RETURN(fb::Vector fields_vec, t.VectorOf(kSchemaFields, 4));
-  LF_ASSIGN_OR_RETURN(KeyValueMetadata metadata, ParseMetadata(t, kSchemaMetadata));
+  LF_ASSIGN_OR_RETURN(KeyValueMetadata metadata, ParseMetadata(t, kSchemaMetadata, budget));
   std::vector<FieldPtr> fields;
   fields.reserve(static_cast<size_t>(fields_vec.size()));
   info.field_ids.resize(static_cast<size_t>(fields_vec.size()));
-  SchemaParser parser(options, &info);
+  SchemaParser parser(options, &info, budget);
   for (int64_t i = 0; i < fields_vec.size(); ++i) {
     LF_ASSIGN_OR_RETURN(fb::Table ft, fields_vec.TableAt(i));
     LF_ASSIGN_OR_RETURN(FieldPtr f,
@@ -630,7 +661,8 @@ Result<MessageMeta> ParseMessage(const uint8_t* data, int64_t size, const ReadOp
   switch (tag) {
     case header_tag::kSchema: {
       out.kind = MessageKind::kSchema;
-      LF_ASSIGN_OR_RETURN(out.schema, ParseSchema(*header, options));
+      ParseBudget budget(size);
+      LF_ASSIGN_OR_RETURN(out.schema, ParseSchema(*header, options, &budget));
       break;
     }
     case header_tag::kRecordBatch: {
@@ -663,7 +695,8 @@ Result<FooterMeta> ParseFooter(const uint8_t* data, int64_t size, const ReadOpti
   FooterMeta out;
   LF_ASSIGN_OR_RETURN(auto schema, footer.SubTable(kFooterSchema));
   if (!schema) return Status::Corrupt("footer has no schema");
-  LF_ASSIGN_OR_RETURN(out.schema, ParseSchema(*schema, options));
+  ParseBudget budget(size);
+  LF_ASSIGN_OR_RETURN(out.schema, ParseSchema(*schema, options, &budget));
   auto blocks = [&](int slot, std::vector<BlockMeta>* dst) -> Status {
     LF_ASSIGN_OR_RETURN(fb::Vector vec, footer.VectorOf(slot, kBlockSize));
     dst->resize(static_cast<size_t>(vec.size()));
@@ -676,7 +709,7 @@ Result<FooterMeta> ParseFooter(const uint8_t* data, int64_t size, const ReadOpti
   };
   LF_RETURN_NOT_OK(blocks(kFooterDictionaries, &out.dictionaries));
   LF_RETURN_NOT_OK(blocks(kFooterRecordBatches, &out.record_batches));
-  LF_ASSIGN_OR_RETURN(out.metadata, ParseMetadata(footer, kFooterMetadata));
+  LF_ASSIGN_OR_RETURN(out.metadata, ParseMetadata(footer, kFooterMetadata, &budget));
   return out;
 }
 
