@@ -57,7 +57,12 @@ Result<ArrayDataPtr> ConcatSegments(const DataTypePtr& type, const std::vector<S
   auto out = std::make_shared<ArrayData>();
   out->type = type;
   int64_t total = 0;
-  for (const Segment& s : segs) total += s.length;
+  for (const Segment& s : segs) {
+    if (s.length > std::numeric_limits<int64_t>::max() - total) {
+      return Status::OutOfRange("concatenated array would have more than 2^63 slots");
+    }
+    total += s.length;
+  }
   out->length = total;
   if (type->id() == TypeId::kNull) {
     out->null_count = total;

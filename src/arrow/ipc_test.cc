@@ -951,3 +951,59 @@ TEST(IpcWriterTest, EmptyArraysWithoutBuffers) {
 
 }  // namespace
 }  // namespace lanceflow::arrow::ipc
+
+namespace lanceflow::arrow::ipc {
+namespace {
+
+// A stream of `schema` followed by raw messages (flatbuffer, body) in order.
+BufferPtr CraftedMessages(const SchemaPtr& schema,
+                          const std::vector<std::pair<std::string, std::string>>& messages) {
+  auto info = MakeSchemaInfo(schema);
+  EXPECT_TRUE(info.ok());
+  std::string out;
+  auto frame = [&](const std::string& fb, const std::string& body) {
+    uint32_t prefix[2] = {0xFFFFFFFFu, static_cast<uint32_t>((fb.size() + 7) / 8 * 8)};
+    out.append(reinterpret_cast<const char*>(prefix), 8);
+    out += fb;
+    out.append(prefix[1] - fb.size(), '\0');
+    out += body;
+  };
+  frame(SerializeSchemaMessage(*info), "");
+  for (const auto& [fb, body] : messages) frame(fb, body);
+  return Buffer::CopyOf(out);
+}
+
+TEST(IpcCraftedTest, DeltaDictionariesCannotOverflowLengths) {
+  // dictionary<int8, null>: dictionary batches carry one node and no buffers.
+  auto schema = SchemaOf(dictionary(int8(), null()));
+  RecordBatchMeta huge;
+  huge.length = INT64_MAX - 5;
+  huge.nodes = {{INT64_MAX - 5, INT64_MAX - 5}};
+  std::string first = SerializeDictionaryBatchMessage(0, false, huge, 0);
+  std::string delta = SerializeDictionaryBatchMessage(0, true, huge, 0);
+  Status st = ReadAll(CraftedMessages(schema, {{first, ""}, {delta, ""}})).status();
+  EXPECT_EQ(st.code(), StatusCode::kCorrupt) << st.ToString();
+  EXPECT_NE(st.message().find("dictionary batch (id 0) at byte"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("more than 2^63 slots"), std::string::npos) << st.message();
+
+  // Small ones concatenate.
+  RecordBatchMeta two;
+  two.length = 2;
+  two.nodes = {{2, 2}};
+  RecordBatchMeta batch;
+  batch.length = 1;
+  batch.nodes = {{1, 0}};
+  batch.buffers = {{0, 0}, {0, 1}};
+  std::string body(8, '\0');
+  body[0] = 3;  // index 3: only valid after the delta
+  auto contents =
+      ReadAll(CraftedMessages(schema, {{SerializeDictionaryBatchMessage(0, false, two, 0), ""},
+                                       {SerializeDictionaryBatchMessage(0, true, two, 0), ""},
+                                       {SerializeRecordBatchMessage(batch, 8), body}}));
+  ASSERT_TRUE(contents.ok()) << contents.status().ToString();
+  EXPECT_EQ(contents->batches[0]->column(0)->dictionary->length, 4);
+}
+
+}  // namespace
+}  // namespace lanceflow::arrow::ipc
