@@ -16,8 +16,8 @@
 // bodies are zero-copy slices of the message body (a buffer is copied only when it is not
 // aligned for its type). File readers read one block at a time through a read-at function, or
 // slice an in-memory file without copying. Dictionaries are kept for the whole stream; a delta
-// dictionary batch is appended by copying the dictionary so far (as Arrow C++ does), so many
-// deltas on a large dictionary cost time quadratic in its size.
+// dictionary batch is appended by copying the dictionary so far, so many deltas on a large
+// dictionary cost time quadratic in its size.
 //
 // Thread safety: readers, decoders and writers are not thread safe; use one per thread. The
 // batches they produce are immutable and may be shared.
