@@ -13,7 +13,7 @@ DEB_PACKAGES=(
   libcurl4-openssl-dev libzstd-dev liblz4-dev libsnappy-dev libroaring-dev
   libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang clang-format clang-tidy
+  clang clang-format clang-tidy libclang-rt-14-dev
   python3 python3-pip python3-venv time
 )
 

@@ -83,7 +83,9 @@ TEST_P(GoldenTable, MatchesEngine) {
       physical += frag.physical_rows;
       deleted += frag.num_deleted_rows();
       deletion_files += frag.deletion_file ? 1 : 0;
-      if (twin["stable_row_ids"].get<bool>()) EXPECT_FALSE(frag.row_id_sequence.empty());
+      if (twin["stable_row_ids"].get<bool>()) {
+        EXPECT_FALSE(frag.row_id_sequence.empty());
+      }
 
       auto dv = (*ds)->ReadDeletions(frag);
       ASSERT_TRUE(dv.ok()) << dv.status().ToString();
@@ -130,7 +132,9 @@ TEST_P(GoldenTable, MatchesEngine) {
                 << page.encoding.type_url;
             rows += page.length;
           }
-          if (fmt != "2.0") EXPECT_EQ(rows, frag.physical_rows);
+          if (fmt != "2.0") {
+            EXPECT_EQ(rows, frag.physical_rows);
+          }
         }
       }
     }
