@@ -1,5 +1,5 @@
 // Lance flattened schema -> Arrow schema. Logical type strings: rust/lance-core/src/datatypes/
-// field.rs; see also /work/shared/reference/lance-format.md section 5.
+// field.rs; see also shared/reference/lance-format.md section 5.
 #include <charconv>
 #include <string>
 #include <unordered_map>

@@ -2,7 +2,7 @@
 """A LanceDB Cloud REST server for tests, backed by a local database and the official engine.
 
 It speaks the dialect the official client 0.39.0 uses (see
-/work/shared/reference/lancedb-rest-api.md): `/v1/table/...` paths with or without the trailing
+shared/reference/lancedb-rest-api.md): `/v1/table/...` paths with or without the trailing
 slash, JSON request bodies, Arrow IPC query answers, bare-integer row counts and
 `{"code": N, "error": "..."}` error bodies. Reads are pinned to the version named in the body.
 
