@@ -16,6 +16,43 @@ const char* TimeUnitName(TimeUnit unit) {
   return "?";
 }
 
+const char* TypeIdName(TypeId id) {
+  switch (id) {
+    case TypeId::kNull: return "null";
+    case TypeId::kBool: return "bool";
+    case TypeId::kInt8: return "int8";
+    case TypeId::kInt16: return "int16";
+    case TypeId::kInt32: return "int32";
+    case TypeId::kInt64: return "int64";
+    case TypeId::kUInt8: return "uint8";
+    case TypeId::kUInt16: return "uint16";
+    case TypeId::kUInt32: return "uint32";
+    case TypeId::kUInt64: return "uint64";
+    case TypeId::kFloat16: return "halffloat";
+    case TypeId::kFloat32: return "float";
+    case TypeId::kFloat64: return "double";
+    case TypeId::kUtf8: return "string";
+    case TypeId::kLargeUtf8: return "large_string";
+    case TypeId::kBinary: return "binary";
+    case TypeId::kLargeBinary: return "large_binary";
+    case TypeId::kFixedSizeBinary: return "fixed_size_binary";
+    case TypeId::kDate32: return "date32";
+    case TypeId::kDate64: return "date64";
+    case TypeId::kTime32: return "time32";
+    case TypeId::kTime64: return "time64";
+    case TypeId::kTimestamp: return "timestamp";
+    case TypeId::kDuration: return "duration";
+    case TypeId::kDecimal128: return "decimal128";
+    case TypeId::kDecimal256: return "decimal256";
+    case TypeId::kStruct: return "struct";
+    case TypeId::kList: return "list";
+    case TypeId::kLargeList: return "large_list";
+    case TypeId::kFixedSizeList: return "fixed_size_list";
+    case TypeId::kDictionary: return "dictionary";
+  }
+  return "unknown";
+}
+
 int32_t DataType::bit_width() const {
   switch (id_) {
     case TypeId::kBool: return 1;
@@ -70,29 +107,12 @@ int DataType::num_buffers() const {
 
 namespace {
 
+// Parameterless types print as their id name; dates carry their unit.
 const char* SimpleName(TypeId id) {
-  switch (id) {
-    case TypeId::kNull: return "null";
-    case TypeId::kBool: return "bool";
-    case TypeId::kInt8: return "int8";
-    case TypeId::kInt16: return "int16";
-    case TypeId::kInt32: return "int32";
-    case TypeId::kInt64: return "int64";
-    case TypeId::kUInt8: return "uint8";
-    case TypeId::kUInt16: return "uint16";
-    case TypeId::kUInt32: return "uint32";
-    case TypeId::kUInt64: return "uint64";
-    case TypeId::kFloat16: return "halffloat";
-    case TypeId::kFloat32: return "float";
-    case TypeId::kFloat64: return "double";
-    case TypeId::kUtf8: return "string";
-    case TypeId::kLargeUtf8: return "large_string";
-    case TypeId::kBinary: return "binary";
-    case TypeId::kLargeBinary: return "large_binary";
-    case TypeId::kDate32: return "date32[day]";
-    case TypeId::kDate64: return "date64[ms]";
-    default: return nullptr;
-  }
+  if (id == TypeId::kDate32) return "date32[day]";
+  if (id == TypeId::kDate64) return "date64[ms]";
+  if (id <= TypeId::kLargeBinary) return TypeIdName(id);
+  return nullptr;
 }
 
 bool FieldsEqual(const std::vector<FieldPtr>& a, const std::vector<FieldPtr>& b,

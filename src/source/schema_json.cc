@@ -138,24 +138,9 @@ ojson FieldToJson(const arrow::Field& f) {
 
 std::string TypeName(const arrow::DataType& t) {
   std::string unit = arrow::TimeUnitName(t.unit());
+  // Parameterless types have the same names in the Lance encoding as Arrow's id names.
+  if (t.id() <= TypeId::kLargeBinary) return arrow::TypeIdName(t.id());
   switch (t.id()) {
-    case TypeId::kNull: return "null";
-    case TypeId::kBool: return "bool";
-    case TypeId::kInt8: return "int8";
-    case TypeId::kInt16: return "int16";
-    case TypeId::kInt32: return "int32";
-    case TypeId::kInt64: return "int64";
-    case TypeId::kUInt8: return "uint8";
-    case TypeId::kUInt16: return "uint16";
-    case TypeId::kUInt32: return "uint32";
-    case TypeId::kUInt64: return "uint64";
-    case TypeId::kFloat16: return "halffloat";
-    case TypeId::kFloat32: return "float";
-    case TypeId::kFloat64: return "double";
-    case TypeId::kUtf8: return "string";
-    case TypeId::kLargeUtf8: return "large_string";
-    case TypeId::kBinary: return "binary";
-    case TypeId::kLargeBinary: return "large_binary";
     case TypeId::kDate32: return "date32:day";
     case TypeId::kDate64: return "date64:ms";
     case TypeId::kTime32: return "time32:" + unit;
@@ -175,6 +160,7 @@ std::string TypeName(const arrow::DataType& t) {
     case TypeId::kLargeList: return "large_list";
     case TypeId::kFixedSizeList: return "fixed_size_list";
     case TypeId::kFixedSizeBinary: return "fixed_size_binary";
+    default: break;  // parameterless types were named above
   }
   return "unknown";
 }

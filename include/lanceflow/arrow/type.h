@@ -37,6 +37,9 @@ enum class TypeId : uint8_t {
 enum class TimeUnit : uint8_t { kSecond, kMilli, kMicro, kNano };
 
 const char* TimeUnitName(TimeUnit unit);  // "s", "ms", "us", "ns"
+// Short name of a type id ("int64", "halffloat", "large_string", "fixed_size_list", ...), safe to
+// print even when a type read from untrusted bytes is malformed.
+const char* TypeIdName(TypeId id);
 
 struct Field;
 class DataType;
