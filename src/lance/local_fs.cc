@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -103,6 +104,54 @@ Result<std::vector<DirEntry>> LocalListDir(const std::string& path) {
   }
   if (ec) return Status::IOError("list " + path + ": " + ec.message());
   return out;
+}
+
+Result<std::shared_ptr<LocalFile>> LocalFile::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus("stat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::IOError(path + " is not a regular file");
+  }
+  return std::shared_ptr<LocalFile>(new LocalFile(path, fd, static_cast<int64_t>(st.st_size)));
+}
+
+LocalFile::~LocalFile() { ::close(fd_); }
+
+Result<BufferPtr> LocalFile::ReadRange(int64_t offset, int64_t length) const {
+  if (offset < 0 || length < 0 || offset > size_ || length > size_ - offset) {
+    return Status::IOError("read " + path_ + ": range [" + std::to_string(offset) + ", " +
+                           std::to_string(offset) + "+" + std::to_string(length) +
+                           ") runs past the end of the file (" + std::to_string(size_) +
+                           " bytes)");
+  }
+  // Uninitialised, 64-byte aligned, padded to a multiple of 64 (zeroed padding).
+  const int64_t padded = (length + 63) / 64 * 64 + 64;
+  auto* raw = static_cast<uint8_t*>(std::aligned_alloc(64, static_cast<size_t>(padded)));
+  if (raw == nullptr) return Status::IOError("out of memory reading " + path_);
+  std::shared_ptr<uint8_t> owner(raw, [](uint8_t* p) { std::free(p); });
+  std::memset(raw + length, 0, static_cast<size_t>(padded - length));
+  int64_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd_, raw + done, static_cast<size_t>(length - done), offset + done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("read", path_, errno);
+    }
+    if (n == 0) {
+      return Status::IOError("read " + path_ + ": file ends at byte " +
+                             std::to_string(offset + done) + ", expected " +
+                             std::to_string(offset + length));
+    }
+    done += n;
+  }
+  return std::make_shared<Buffer>(raw, length, std::move(owner));
 }
 
 }  // namespace lanceflow::lance

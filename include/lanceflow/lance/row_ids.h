@@ -1,0 +1,34 @@
+// Stable row ids and row versions of a fragment (protos/rowids.proto of the Lance project):
+//   RowIdSequence {repeated U64Segment segments}
+//   U64Segment oneof {1 Range{start,end}, 2 RangeWithHoles{start,end,holes},
+//                     3 RangeWithBitmap{start,end,bitmap (MSB first, 1 = present)},
+//                     4 sorted_array, 5 array: EncodedU64Array}
+//   EncodedU64Array oneof {1 U16Array{base, offsets LE u16}, 2 U32Array{base, offsets LE u32},
+//                          3 U64Array{values LE u64}}
+//   Row version sequences: {repeated Run {1 U64Segment span, 2 uint64 version}}; a run covers
+//   span.size() consecutive row positions of the fragment.
+// Sequences are expanded to one value per physical row of the fragment (deleted rows included).
+// Sizes are checked against `expected_rows` before anything is allocated; errors are
+// Status::Corrupt naming `what`.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "lanceflow/core/result.h"
+
+namespace lanceflow::lance {
+
+// The row ids of a fragment's `expected_rows` physical rows.
+Result<std::vector<uint64_t>> DecodeRowIdSequence(std::string_view bytes, uint64_t expected_rows,
+                                                  std::string_view what);
+
+// The version of each of a fragment's `expected_rows` physical rows. Empty `bytes` (no
+// sequence recorded) gives `default_version` for every row.
+Result<std::vector<uint64_t>> DecodeRowVersionSequence(std::string_view bytes,
+                                                       uint64_t expected_rows,
+                                                       uint64_t default_version,
+                                                       std::string_view what);
+
+}  // namespace lanceflow::lance

@@ -1,0 +1,624 @@
+#include "lanceflow/lance/local_source.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <future>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "lanceflow/arrow/builder.h"
+#include "lanceflow/core/thread_pool.h"
+#include "lanceflow/lance/field_reader.h"
+#include "lanceflow/lance/row_ids.h"
+#include "local_fs.h"
+#include "scan_filter.h"
+
+namespace lanceflow::lance {
+namespace {
+
+constexpr int64_t kDefaultBatchRows = 8192;
+
+std::string Quoted(const std::string& s) { return "'" + s + "'"; }
+
+enum class Hidden : uint8_t { kNone, kRowId, kRowAddr, kCreatedAt, kUpdatedAt };
+
+Hidden HiddenKind(const std::string& name) {
+  if (name == kRowIdColumn) return Hidden::kRowId;
+  if (name == kRowAddrColumn) return Hidden::kRowAddr;
+  if (name == kRowCreatedAtColumn) return Hidden::kCreatedAt;
+  if (name == kRowUpdatedAtColumn) return Hidden::kUpdatedAt;
+  return Hidden::kNone;
+}
+
+std::string FormatTimestamp(int64_t nanos) {
+  int64_t secs = nanos / 1000000000;
+  int64_t micros = (nanos % 1000000000) / 1000;
+  if (micros < 0) {
+    micros += 1000000;
+    secs -= 1;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(micros));
+  return buf;
+}
+
+// One column of the working batch: a top-level field of the table or a hidden column.
+struct WorkColumn {
+  Hidden hidden = Hidden::kNone;
+  int field_index = -1;  // top-level index in the dataset schema (hidden: -1)
+  const LanceField* lance_field = nullptr;
+  std::set<int32_t> subtree_ids;  // field ids of the column and everything below it
+  arrow::FieldPtr field;
+};
+
+struct ScanPlan {
+  std::shared_ptr<const Dataset> dataset;
+  std::string table;
+  std::vector<WorkColumn> work;
+  arrow::SchemaPtr work_schema;
+  arrow::SchemaPtr output_schema;
+  std::vector<int> output_index;  // output column i = work column output_index[i]
+  std::unique_ptr<ScanFilter> filter;
+  int64_t limit = -1;
+  int64_t batch_rows = kDefaultBatchRows;
+  bool stable_row_ids = false;
+};
+
+// The decoding state of one fragment.
+struct FragmentState {
+  const Fragment* fragment = nullptr;
+  uint64_t num_rows = 0;
+  DeletionVector deletions;
+  std::vector<uint64_t> row_ids;      // stable row ids, when needed
+  std::vector<uint64_t> created_at;   // when needed
+  std::vector<uint64_t> updated_at;   // when needed
+  // One per work column; null for hidden columns and for fields no data file holds.
+  std::vector<std::unique_ptr<FieldReader>> readers;
+  uint64_t pos = 0;
+};
+
+struct OpenFile {
+  std::shared_ptr<LocalFile> file;
+  std::shared_ptr<const DataFileMetadata> metadata;  // null for legacy files
+};
+
+Result<std::unique_ptr<FieldReader>> MakeReader(const ScanPlan& plan, const DataFile& df,
+                                                const OpenFile& of, const WorkColumn& col) {
+  FieldReadSpec spec;
+  spec.table = plan.table;
+  spec.file_name = "data/" + df.path;
+  spec.fields = &plan.dataset->manifest().fields;
+  spec.field = col.lance_field;
+  spec.arrow_field = col.field;
+  for (size_t j = 0; j < df.fields.size() && j < df.column_indices.size(); ++j) {
+    if (df.fields[j] >= 0 && df.column_indices[j] >= 0 && col.subtree_ids.count(df.fields[j])) {
+      spec.columns.emplace_back(df.fields[j], df.column_indices[j]);
+    }
+  }
+  std::shared_ptr<LocalFile> file = of.file;
+  spec.read_range = [file](int64_t offset, int64_t length) {
+    return file->ReadRange(offset, length);
+  };
+  const std::string where = "table " + Quoted(plan.table) + ": data file " +
+                            Quoted(spec.file_name);
+  const uint32_t major = df.file_major_version, minor = df.file_minor_version;
+  if (major == 2 && minor == 0) {
+    spec.num_rows = of.metadata->num_rows;
+    return MakeV20FieldReader(of.metadata, std::move(spec));
+  }
+  if (major == 2 && (minor == 1 || minor == 2)) {
+    spec.num_rows = of.metadata->num_rows;
+    return MakeV21FieldReader(of.metadata, std::move(spec));
+  }
+  if (major == 0 && minor == 0) {
+    return Status::NotImplemented(where + ": legacy (0.1) data files are not readable yet");
+  }
+  return Status::NotImplemented(where + ": data file format " + std::to_string(major) + "." +
+                                std::to_string(minor) +
+                                " is not supported (supported: 2.0, 2.1, 2.2)");
+}
+
+class LocalScanReader : public arrow::RecordBatchReader {
+ public:
+  explicit LocalScanReader(ScanPlan plan) : plan_(std::move(plan)) {}
+
+  ~LocalScanReader() override {
+    // Tasks reference the fragment state; wait for them before it goes away.
+    for (auto& f : pending_.futures) {
+      if (f.valid()) f.wait();
+    }
+  }
+
+  arrow::SchemaPtr schema() const override { return plan_.output_schema; }
+
+  Result<arrow::RecordBatchPtr> Next() override {
+    for (;;) {
+      if (done_) return arrow::RecordBatchPtr();
+      if (!pending_.started) {
+        LF_RETURN_NOT_OK(Start(&pending_));
+        if (!pending_.started) {
+          done_ = true;
+          return arrow::RecordBatchPtr();
+        }
+      }
+      Pending current = std::move(pending_);
+      pending_ = Pending();
+      std::vector<arrow::ArrayDataPtr> columns(plan_.work.size());
+      Status first_error;
+      for (size_t i = 0; i < current.futures.size(); ++i) {
+        if (!current.futures[i].valid()) continue;
+        auto r = current.futures[i].get();
+        if (!r.ok()) {
+          if (first_error.ok()) first_error = r.status();
+        } else {
+          columns[i] = std::move(r).value();
+        }
+      }
+      if (!first_error.ok()) {
+        done_ = true;
+        return first_error;
+      }
+      // Decode the next batch while this one is assembled and consumed.
+      if (!LimitReached()) {
+        Status st = Start(&pending_);
+        if (!st.ok()) {
+          done_ = true;
+          return st;
+        }
+      }
+      LF_ASSIGN_OR_RETURN(auto batch, Assemble(current, std::move(columns)));
+      if (batch && batch->num_rows() > 0) {
+        emitted_ += batch->num_rows();
+        if (LimitReached()) {
+          // Drop the prefetched batch: nothing more is needed.
+          for (auto& f : pending_.futures) {
+            if (f.valid()) f.wait();
+          }
+          pending_ = Pending();
+          done_ = true;
+        }
+        return batch;
+      }
+      if (LimitReached()) {
+        done_ = true;
+        return arrow::RecordBatchPtr();
+      }
+    }
+  }
+
+ private:
+  struct Pending {
+    bool started = false;
+    std::shared_ptr<FragmentState> state;
+    uint64_t begin = 0, end = 0;
+    std::vector<std::future<Result<arrow::ArrayDataPtr>>> futures;
+  };
+
+  bool LimitReached() const { return plan_.limit >= 0 && emitted_ >= plan_.limit; }
+
+  // Picks the next row range and submits its column reads. Leaves `p->started` false at the
+  // end of the table.
+  Status Start(Pending* p) {
+    for (;;) {
+      if (!state_ || state_->pos >= state_->num_rows) {
+        if (next_fragment_ >= plan_.dataset->fragments().size()) return Status::OK();
+        LF_ASSIGN_OR_RETURN(state_, OpenFragment(plan_.dataset->fragments()[next_fragment_]));
+        ++next_fragment_;
+        continue;
+      }
+      uint64_t begin = state_->pos;
+      uint64_t rows = static_cast<uint64_t>(plan_.batch_rows);
+      if (plan_.limit >= 0 && !plan_.filter && state_->deletions.empty()) {
+        // Without filter or deletions every row is emitted: read no more than needed.
+        rows = std::min<uint64_t>(rows, static_cast<uint64_t>(
+                                            std::max<int64_t>(plan_.limit - emitted_, 1)));
+      }
+      uint64_t end = std::min(state_->num_rows, begin + rows);
+      state_->pos = end;
+      if (AllDeleted(*state_, begin, end)) continue;
+      p->started = true;
+      p->state = state_;
+      p->begin = begin;
+      p->end = end;
+      p->futures.resize(plan_.work.size());
+      for (size_t i = 0; i < plan_.work.size(); ++i) {
+        FieldReader* reader = state_->readers[i].get();
+        if (reader == nullptr) continue;
+        p->futures[i] = ThreadPool::Default().Submit(
+            [reader, begin, end] { return reader->Read(begin, end); });
+      }
+      return Status::OK();
+    }
+  }
+
+  static bool AllDeleted(const FragmentState& s, uint64_t begin, uint64_t end) {
+    const auto& d = s.deletions.offsets();
+    auto lo = std::lower_bound(d.begin(), d.end(), static_cast<uint32_t>(begin));
+    auto hi = std::lower_bound(d.begin(), d.end(), static_cast<uint32_t>(end));
+    return static_cast<uint64_t>(hi - lo) == end - begin;
+  }
+
+  Result<std::shared_ptr<FragmentState>> OpenFragment(const Fragment& frag) {
+    auto s = std::make_shared<FragmentState>();
+    s->fragment = &frag;
+    const std::string where = "table " + Quoted(plan_.table) + ": fragment " +
+                              std::to_string(frag.id);
+    std::map<std::string, OpenFile> files;
+    auto open_file = [&](const DataFile& df) -> Result<const OpenFile*> {
+      auto it = files.find(df.path);
+      if (it != files.end()) return &it->second;
+      LF_ASSIGN_OR_RETURN(std::string path, plan_.dataset->DataFilePath(df));
+      OpenFile of;
+      LF_ASSIGN_OR_RETURN(of.file, LocalFile::Open(path));
+      if (df.file_major_version != 0 || df.file_minor_version != 0) {
+        auto file = of.file;
+        auto md = ReadDataFileMetadata(
+            file->size(),
+            [file](int64_t offset, int64_t length) { return file->ReadRange(offset, length); },
+            "table " + Quoted(plan_.table) + ": data file " + Quoted("data/" + df.path));
+        if (!md.ok()) return md.status();
+        of.metadata = std::make_shared<const DataFileMetadata>(std::move(md).value());
+      }
+      return &files.emplace(df.path, std::move(of)).first->second;
+    };
+
+    s->num_rows = frag.physical_rows;
+    if (s->num_rows == 0 && !frag.files.empty()) {
+      LF_ASSIGN_OR_RETURN(const OpenFile* of, open_file(frag.files[0]));
+      if (of->metadata) s->num_rows = of->metadata->num_rows;
+    }
+    LF_ASSIGN_OR_RETURN(s->deletions, plan_.dataset->ReadDeletions(frag));
+
+    s->readers.resize(plan_.work.size());
+    for (size_t i = 0; i < plan_.work.size(); ++i) {
+      const WorkColumn& col = plan_.work[i];
+      switch (col.hidden) {
+        case Hidden::kNone:
+          break;
+        case Hidden::kRowId:
+          if (plan_.stable_row_ids && s->row_ids.empty() && s->num_rows > 0) {
+            if (frag.row_id_sequence.empty()) {
+              return Status::Corrupt(where + " has no row ids although the table uses "
+                                     "stable row ids");
+            }
+            LF_ASSIGN_OR_RETURN(s->row_ids, DecodeRowIdSequence(frag.row_id_sequence,
+                                                                s->num_rows, where + " row ids"));
+          }
+          continue;
+        case Hidden::kCreatedAt:
+          if (s->created_at.empty() && s->num_rows > 0) {
+            LF_ASSIGN_OR_RETURN(s->created_at,
+                                DecodeRowVersionSequence(frag.created_at_versions, s->num_rows, 1,
+                                                         where + " created-at versions"));
+          }
+          continue;
+        case Hidden::kUpdatedAt:
+          if (s->updated_at.empty() && s->num_rows > 0) {
+            LF_ASSIGN_OR_RETURN(
+                s->updated_at,
+                DecodeRowVersionSequence(frag.last_updated_at_versions, s->num_rows, 1,
+                                         where + " last-updated-at versions"));
+          }
+          continue;
+        case Hidden::kRowAddr:
+          continue;
+      }
+      // The data file holding this column (the last one wins if a field was rewritten).
+      const DataFile* holder = nullptr;
+      for (const DataFile& df : frag.files) {
+        for (int32_t id : df.fields) {
+          if (id >= 0 && col.subtree_ids.count(id)) holder = &df;
+        }
+      }
+      if (holder == nullptr) continue;  // column added later: all null in this fragment
+      LF_ASSIGN_OR_RETURN(const OpenFile* of, open_file(*holder));
+      if (of->metadata && of->metadata->num_rows != s->num_rows) {
+        return Status::Corrupt(where + ": data file " + Quoted("data/" + holder->path) +
+                               " has " + std::to_string(of->metadata->num_rows) +
+                               " rows, the fragment " + std::to_string(s->num_rows));
+      }
+      LF_ASSIGN_OR_RETURN(s->readers[i], MakeReader(plan_, *holder, *of, col));
+    }
+    return s;
+  }
+
+  Result<arrow::ArrayDataPtr> HiddenArray(const WorkColumn& col, const FragmentState& s,
+                                          uint64_t begin, uint64_t end) {
+    const int64_t n = static_cast<int64_t>(end - begin);
+    BufferBuilder values;
+    values.Resize(n * 8);
+    auto* out = values.mutable_data_as<uint64_t>();
+    const uint64_t frag_base = s.fragment->id << 32;
+    switch (col.hidden) {
+      case Hidden::kRowAddr:
+        for (int64_t i = 0; i < n; ++i) out[i] = frag_base | (begin + static_cast<uint64_t>(i));
+        break;
+      case Hidden::kRowId:
+        if (plan_.stable_row_ids) {
+          std::copy(s.row_ids.begin() + static_cast<int64_t>(begin),
+                    s.row_ids.begin() + static_cast<int64_t>(end), out);
+        } else {
+          for (int64_t i = 0; i < n; ++i) out[i] = frag_base | (begin + static_cast<uint64_t>(i));
+        }
+        break;
+      case Hidden::kCreatedAt:
+        std::copy(s.created_at.begin() + static_cast<int64_t>(begin),
+                  s.created_at.begin() + static_cast<int64_t>(end), out);
+        break;
+      case Hidden::kUpdatedAt:
+        std::copy(s.updated_at.begin() + static_cast<int64_t>(begin),
+                  s.updated_at.begin() + static_cast<int64_t>(end), out);
+        break;
+      case Hidden::kNone:
+        break;
+    }
+    auto data = std::make_shared<arrow::ArrayData>();
+    data->type = arrow::uint64();
+    data->length = n;
+    data->null_count = 0;
+    data->buffers = {nullptr, values.Finish()};
+    return arrow::ArrayDataPtr(std::move(data));
+  }
+
+  Result<arrow::RecordBatchPtr> Assemble(const Pending& p,
+                                         std::vector<arrow::ArrayDataPtr> columns) {
+    const FragmentState& s = *p.state;
+    const int64_t n = static_cast<int64_t>(p.end - p.begin);
+    for (size_t i = 0; i < plan_.work.size(); ++i) {
+      const WorkColumn& col = plan_.work[i];
+      if (col.hidden != Hidden::kNone) {
+        LF_ASSIGN_OR_RETURN(columns[i], HiddenArray(col, s, p.begin, p.end));
+      } else if (!columns[i]) {
+        LF_ASSIGN_OR_RETURN(columns[i], arrow::MakeArrayOfNulls(col.field->type, n));
+      } else if (columns[i]->length != n) {
+        return Status::Corrupt("table " + Quoted(plan_.table) + ": column " +
+                               Quoted(col.field->name) + " decoded " +
+                               std::to_string(columns[i]->length) + " rows, expected " +
+                               std::to_string(n));
+      }
+    }
+    auto batch = std::make_shared<arrow::RecordBatch>(plan_.work_schema, n, std::move(columns));
+
+    // Rows to keep: live rows, then those the filter selects.
+    std::vector<uint32_t> keep;
+    bool keep_all = true;
+    {
+      const auto& d = s.deletions.offsets();
+      auto it = std::lower_bound(d.begin(), d.end(), static_cast<uint32_t>(p.begin));
+      if (it != d.end() && *it < p.end) {
+        keep_all = false;
+        keep.reserve(static_cast<size_t>(n));
+        for (uint64_t r = p.begin; r < p.end; ++r) {
+          if (it != d.end() && *it == r) {
+            ++it;
+            continue;
+          }
+          keep.push_back(static_cast<uint32_t>(r - p.begin));
+        }
+      }
+    }
+    if (plan_.filter) {
+      if (keep_all) {
+        keep.resize(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) keep[static_cast<size_t>(i)] = static_cast<uint32_t>(i);
+        keep_all = false;
+      }
+      LF_RETURN_NOT_OK(plan_.filter->Select(*batch, &keep));
+    }
+    if (plan_.limit >= 0) {
+      const auto remaining = static_cast<uint64_t>(plan_.limit - emitted_);
+      if (keep_all && static_cast<uint64_t>(n) > remaining) {
+        keep.resize(remaining);
+        for (uint64_t i = 0; i < remaining; ++i) keep[i] = static_cast<uint32_t>(i);
+        keep_all = false;
+      } else if (!keep_all && keep.size() > remaining) {
+        keep.resize(remaining);
+      }
+    }
+    std::vector<arrow::ArrayDataPtr> out;
+    out.reserve(plan_.output_index.size());
+    for (int idx : plan_.output_index) out.push_back(batch->column(idx));
+    int64_t rows = n;
+    if (!keep_all) {
+      rows = static_cast<int64_t>(keep.size());
+      for (auto& col : out) {
+        LF_ASSIGN_OR_RETURN(col, TakeRows(col, keep));
+      }
+    }
+    return std::make_shared<arrow::RecordBatch>(plan_.output_schema, rows, std::move(out));
+  }
+
+  ScanPlan plan_;
+  size_t next_fragment_ = 0;
+  std::shared_ptr<FragmentState> state_;
+  Pending pending_;
+  int64_t emitted_ = 0;
+  bool done_ = false;
+};
+
+// Ids of `top` and every field below it in the pre-order flattened schema.
+std::set<int32_t> SubtreeIds(const std::vector<LanceField>& fields, const LanceField& top) {
+  std::set<int32_t> ids{top.id};
+  for (const LanceField& f : fields) {
+    if (ids.count(f.parent_id)) ids.insert(f.id);
+  }
+  return ids;
+}
+
+Status CheckDataFormat(const Dataset& ds, const std::string& table) {
+  const std::string& v = ds.manifest().data_format_version;
+  static const std::set<std::string> kKnown = {"", "0.1", "0.2", "0.3", "2.0", "2.1", "2.2"};
+  if (!kKnown.count(v)) {
+    return Status::NotImplemented("table " + Quoted(table) + " version " +
+                                  std::to_string(ds.version()) + ": Lance data format " + v +
+                                  " is not supported (supported: legacy 0.1, 2.0, 2.1, 2.2)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+bool IsHiddenColumn(const std::string& name) { return HiddenKind(name) != Hidden::kNone; }
+
+Result<std::unique_ptr<LocalSource>> LocalSource::Open(const std::string& path) {
+  std::string dir = path;
+  if (dir.rfind("file://", 0) == 0) {
+    dir = dir.substr(7);
+    if (dir.empty() || dir[0] != '/') {
+      return Status::Invalid("file:// source must name an absolute path, got '" + path + "'");
+    }
+  }
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::NotFound("source directory '" + dir + "' does not exist");
+  }
+  return std::unique_ptr<LocalSource>(new LocalSource(dir));
+}
+
+Result<std::vector<std::string>> LocalSource::ListTables() { return db_.TableNames(); }
+
+Result<std::shared_ptr<const Dataset>> LocalSource::OpenDataset(const std::string& table,
+                                                                std::optional<uint64_t> version) {
+  LF_ASSIGN_OR_RETURN(auto ds, db_.OpenTable(table, version));
+  LF_RETURN_NOT_OK(CheckDataFormat(*ds, table));
+  return ds;
+}
+
+Result<source::TableDescription> LocalSource::Describe(const std::string& table,
+                                                       std::optional<uint64_t> version) {
+  LF_ASSIGN_OR_RETURN(auto ds, OpenDataset(table, version));
+  source::TableDescription d;
+  d.name = table;
+  d.version = ds->version();
+  d.schema = ds->schema();
+  return d;
+}
+
+Result<int64_t> LocalSource::CountRows(const std::string& table, const std::string& filter,
+                                       std::optional<uint64_t> version) {
+  LF_ASSIGN_OR_RETURN(auto ds, OpenDataset(table, version));
+  bool known = filter.empty();
+  int64_t total = 0;
+  for (const Fragment& f : ds->fragments()) {
+    if (f.physical_rows == 0 || (f.deletion_file && f.deletion_file->num_deleted_rows == 0)) {
+      known = false;
+    }
+    total += static_cast<int64_t>(f.physical_rows - f.num_deleted_rows());
+  }
+  if (known) return total;
+  // Count by scanning only the columns the filter needs.
+  source::ScanOptions opts;
+  opts.filter = filter;
+  opts.columns = {kRowAddrColumn};
+  LF_ASSIGN_OR_RETURN(auto reader, OpenDatasetScan(ds, table, opts));
+  int64_t n = 0;
+  for (;;) {
+    LF_ASSIGN_OR_RETURN(auto batch, reader->Next());
+    if (!batch) break;
+    n += batch->num_rows();
+  }
+  return n;
+}
+
+Result<std::vector<source::VersionInfo>> LocalSource::ListVersions(const std::string& table) {
+  LF_ASSIGN_OR_RETURN(auto ds, OpenDataset(table, std::nullopt));
+  LF_ASSIGN_OR_RETURN(auto versions, Dataset::ListVersions(ds->path()));
+  std::vector<source::VersionInfo> out;
+  for (const auto& v : versions) out.push_back({v.version, FormatTimestamp(v.timestamp_nanos)});
+  return out;
+}
+
+Result<source::Scan> LocalSource::OpenScan(const std::string& table,
+                                           const source::ScanOptions& options) {
+  LF_ASSIGN_OR_RETURN(auto ds, OpenDataset(table, options.version));
+  source::Scan scan;
+  scan.version = ds->version();
+  LF_ASSIGN_OR_RETURN(scan.reader, OpenDatasetScan(std::move(ds), table, options));
+  return scan;
+}
+
+Result<std::unique_ptr<arrow::RecordBatchReader>> OpenDatasetScan(
+    std::shared_ptr<const Dataset> dataset, const std::string& table,
+    const source::ScanOptions& options) {
+  ScanPlan plan;
+  plan.dataset = dataset;
+  plan.table = table;
+  plan.limit = options.limit;
+  plan.batch_rows = options.batch_rows > 0 ? options.batch_rows : kDefaultBatchRows;
+  plan.stable_row_ids = (dataset->manifest().reader_feature_flags & kFlagStableRowIds) != 0;
+  const arrow::Schema& schema = *dataset->schema();
+  const auto& fields = dataset->manifest().fields;
+
+  std::map<std::string, int> work_index;
+  auto add_work = [&](const std::string& name) -> Result<int> {
+    auto it = work_index.find(name);
+    if (it != work_index.end()) return it->second;
+    WorkColumn col;
+    col.hidden = HiddenKind(name);
+    if (col.hidden != Hidden::kNone) {
+      col.field = arrow::MakeField(name, arrow::uint64(), /*nullable=*/false);
+    } else {
+      int i = schema.GetFieldIndex(name);
+      if (i < 0) return Status::NotFound("table " + Quoted(table) + " has no column " + Quoted(name));
+      col.field_index = i;
+      col.field = schema.field(i);
+      for (const LanceField& f : fields) {
+        if (f.parent_id == -1 && !f.arrow_path.empty() && f.arrow_path[0] == i) {
+          col.lance_field = &f;
+        }
+      }
+      if (col.lance_field == nullptr) {
+        return Status::Corrupt("table " + Quoted(table) + ": column " + Quoted(name) +
+                               " is missing from the manifest schema");
+      }
+      col.subtree_ids = SubtreeIds(fields, *col.lance_field);
+    }
+    int idx = static_cast<int>(plan.work.size());
+    plan.work.push_back(std::move(col));
+    work_index.emplace(name, idx);
+    return idx;
+  };
+
+  std::vector<std::string> names = options.columns;
+  if (names.empty()) {
+    for (const auto& f : schema.fields()) names.push_back(f->name);
+  }
+  std::vector<arrow::FieldPtr> out_fields;
+  for (const auto& name : names) {
+    LF_ASSIGN_OR_RETURN(int idx, add_work(name));
+    plan.output_index.push_back(idx);
+    out_fields.push_back(plan.work[static_cast<size_t>(idx)].field);
+  }
+  plan.output_schema = std::make_shared<const arrow::Schema>(std::move(out_fields),
+                                                             schema.metadata());
+  if (!options.filter.empty()) {
+    // Bind against the table's columns plus the hidden ones, then read what the filter needs.
+    std::vector<arrow::FieldPtr> bind_fields = schema.fields();
+    for (const char* h : {kRowIdColumn, kRowAddrColumn, kRowCreatedAtColumn, kRowUpdatedAtColumn}) {
+      bind_fields.push_back(arrow::MakeField(h, arrow::uint64(), false));
+    }
+    arrow::Schema bind_schema(std::move(bind_fields));
+    LF_ASSIGN_OR_RETURN(auto referenced, FilterColumns(options.filter, bind_schema, table));
+    for (const auto& name : referenced) LF_RETURN_NOT_OK(add_work(name).status());
+    std::vector<arrow::FieldPtr> work_fields;
+    for (const auto& c : plan.work) work_fields.push_back(c.field);
+    plan.work_schema = std::make_shared<const arrow::Schema>(std::move(work_fields));
+    LF_ASSIGN_OR_RETURN(plan.filter, ScanFilter::Make(options.filter, *plan.work_schema, table));
+  } else {
+    std::vector<arrow::FieldPtr> work_fields;
+    for (const auto& c : plan.work) work_fields.push_back(c.field);
+    plan.work_schema = std::make_shared<const arrow::Schema>(std::move(work_fields));
+  }
+  return std::unique_ptr<arrow::RecordBatchReader>(new LocalScanReader(std::move(plan)));
+}
+
+}  // namespace lanceflow::lance
