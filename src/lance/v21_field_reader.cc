@@ -1,0 +1,475 @@
+// MakeV21FieldReader: one top-level field of a Lance 2.1/2.2 data file.
+//
+// 2.1+ files store only leaves; structs and lists live in every leaf's rep/def levels
+// (rust/lance-encoding/src/repdef.rs). A Read decodes, per leaf column, the pages overlapping
+// the requested rows (v21_page.cc gives canonical levels and values per page), concatenates the
+// rows' levels and values, then rebuilds the Arrow arrays top-down: every level entry walks the
+// leaf's path from the top-level field, adding one slot to each node it defines (a list slot's
+// children follow it), a null slot where it stops, and null slots below a null struct down to
+// the next list or to the leaf. A struct's validity and a list's offsets come from the first
+// leaf below it; the leaves of one struct must agree on its slot count.
+#include <algorithm>
+#include <map>
+
+#include "lanceflow/arrow/bitmap.h"
+#include "lanceflow/lance/field_reader.h"
+#include "v21_page.h"
+
+namespace lanceflow::lance {
+
+namespace {
+
+using arrow::TypeId;
+using v21::DecodedPage;
+using v21::LeafPath;
+using v21::ValueBlock;
+
+struct Node {
+  arrow::DataTypePtr type;
+  bool nullable = true;
+  std::string name;
+  int32_t field_id = -1;
+  int depth = 0;                 // path index (top-level field = 0)
+  std::vector<int> children;     // node indices
+  int leaf = -1;                 // leaf index for leaves
+  int first_leaf = -1;           // first leaf below (or itself)
+};
+
+bool IsListType(TypeId id) { return id == TypeId::kList || id == TypeId::kLargeList; }
+bool IsStructural(TypeId id) { return id == TypeId::kStruct || IsListType(id); }
+
+struct Leaf {
+  int node = -1;
+  int32_t column = -1;
+  std::vector<int> path_nodes;  // node index per path index
+  LeafPath path;
+  // Decoded pages kept for the next Read (page index -> page).
+  std::map<size_t, std::shared_ptr<const DecodedPage>> cache;
+  std::vector<uint64_t> page_first_row;  // per page, plus the total at the end
+};
+
+// The levels and values of one leaf for the rows of a Read.
+struct LeafSlice {
+  std::vector<uint16_t> rep;
+  std::vector<uint16_t> def;
+  bool any_def = false;
+  int64_t entries = 0;
+  ValueBlock values;
+};
+
+// Per path index: the slots built for that node.
+struct LayerOut {
+  int64_t slots = 0;
+  std::vector<uint8_t> validity;  // bitmap
+  int64_t nulls = 0;
+  std::vector<int64_t> offsets;   // lists: slots + 1 entries
+};
+
+struct Assembly {
+  std::vector<LayerOut> layers;
+  ValueBlock values;
+};
+
+Status Bad(const std::string& msg) { return Status::Corrupt(msg); }
+
+Result<v21::ValueShape> ShapeOfArrowLeaf(const arrow::DataType& t) {
+  v21::ValueShape s;
+  switch (t.id()) {
+    case TypeId::kUtf8:
+    case TypeId::kLargeUtf8:
+    case TypeId::kBinary:
+    case TypeId::kLargeBinary:
+      s.variable = true;
+      return s;
+    case TypeId::kFixedSizeList: {
+      const auto& item = t.children()[0]->type;
+      if (item->is_nested() || item->bit_width() <= 0 || item->id() == TypeId::kDictionary) {
+        return Status::NotImplemented("fixed_size_list of " + item->ToString());
+      }
+      if (t.fixed_size() <= 0) return Status::NotImplemented("zero-size fixed_size_list");
+      s.items_per_value = t.fixed_size();
+      s.bits_per_value = int64_t{t.fixed_size()} * item->bit_width();
+      return s;
+    }
+    default:
+      break;
+  }
+  if (t.is_nested() || t.id() == TypeId::kDictionary || t.id() == TypeId::kNull ||
+      t.bit_width() <= 0) {
+    return Status::NotImplemented("Lance 2.1 leaf of type " + t.ToString());
+  }
+  s.bits_per_value = t.bit_width();
+  return s;
+}
+
+BufferPtr ToBuffer(const std::vector<uint8_t>& v) {
+  return Buffer::CopyOf(v.data(), static_cast<int64_t>(v.size()));
+}
+
+template <typename T>
+BufferPtr ToBuffer(const std::vector<T>& v) {
+  return Buffer::CopyOf(v.data(), static_cast<int64_t>(v.size() * sizeof(T)));
+}
+
+class V21FieldReader final : public FieldReader {
+ public:
+  V21FieldReader(std::shared_ptr<const DataFileMetadata> metadata, FieldReadSpec spec)
+      : metadata_(std::move(metadata)), spec_(std::move(spec)) {}
+
+  Status Init() {
+    if (!spec_.field || !spec_.fields || !spec_.arrow_field || !spec_.read_range) {
+      return Status::Invalid("incomplete FieldReadSpec");
+    }
+    LF_RETURN_NOT_OK(AddNode(*spec_.field, spec_.arrow_field->type, spec_.arrow_field->nullable,
+                             0, {}));
+    for (auto& leaf : leaves_) {
+      const auto& col = metadata_->columns[static_cast<size_t>(leaf.column)];
+      uint64_t row = 0;
+      for (const auto& page : col.pages) {
+        leaf.page_first_row.push_back(row);
+        if (page.length > spec_.num_rows - row) {
+          return Where(leaf.column, -1, Bad("pages hold more rows than the file"));
+        }
+        row += page.length;
+      }
+      leaf.page_first_row.push_back(row);
+      if (row != spec_.num_rows) {
+        return Where(leaf.column, -1,
+                     Bad("pages hold " + std::to_string(row) + " rows, the file " +
+                         std::to_string(spec_.num_rows)));
+      }
+    }
+    return Status::OK();
+  }
+
+  Result<arrow::ArrayDataPtr> Read(uint64_t begin, uint64_t end) override {
+    if (begin > end || end > spec_.num_rows) {
+      return Status::Invalid("rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                             ") out of range for " + std::to_string(spec_.num_rows) + " rows");
+    }
+    std::vector<Assembly> assemblies(leaves_.size());
+    for (size_t i = 0; i < leaves_.size(); ++i) {
+      LeafSlice slice;
+      LF_RETURN_NOT_OK(Slice(&leaves_[i], begin, end, &slice));
+      Status st = Unravel(leaves_[i], &slice, &assemblies[i]);
+      if (!st.ok()) return Where(leaves_[i].column, -1, st);
+    }
+    auto out = BuildArray(0, assemblies);
+    if (!out.ok()) return Where(leaves_[0].column, -1, out.status());
+    if (out.value()->length != static_cast<int64_t>(end - begin)) {
+      return Where(leaves_[0].column, -1, Bad("decoded row count differs from the request"));
+    }
+    Status st = arrow::ValidateArray(*out.value(), true);
+    if (!st.ok()) return Where(leaves_[0].column, -1, st);
+    return out;
+  }
+
+ private:
+  Status Where(int32_t column, int64_t page, const Status& st) const {
+    std::string where = "table '" + spec_.table + "': data file '" + spec_.file_name +
+                        "': field '" + spec_.field->name + "'";
+    if (column >= 0) where += ": column " + std::to_string(column);
+    if (page >= 0) where += " page " + std::to_string(page);
+    return st.WithContext(where);
+  }
+
+  Status AddNode(const LanceField& f, const arrow::DataTypePtr& type_ptr, bool nullable,
+                 int depth, std::vector<int> path) {
+    const arrow::DataType& type = *type_ptr;
+    if (depth > 64) return Bad("field nesting too deep");
+    int idx = static_cast<int>(nodes_.size());
+    nodes_.push_back(Node{});
+    Node& n0 = nodes_.back();
+    n0.type = type_ptr;
+    n0.nullable = nullable;
+    n0.name = f.name;
+    n0.field_id = f.id;
+    n0.depth = depth;
+    path.push_back(idx);
+    if (!IsStructural(type.id())) {
+      Leaf leaf;
+      leaf.node = idx;
+      leaf.path_nodes = path;
+      for (const auto& [fid, col] : spec_.columns) {
+        if (fid == f.id) leaf.column = col;
+      }
+      if (leaf.column < 0) {
+        return Bad("data file has no column for field '" + f.name + "' (id " +
+                   std::to_string(f.id) + ")");
+      }
+      if (static_cast<size_t>(leaf.column) >= metadata_->columns.size()) {
+        return Bad("column index " + std::to_string(leaf.column) + " out of range");
+      }
+      LeafPath& lp = leaf.path;
+      lp.depth = static_cast<int>(path.size());
+      for (size_t p = 0; p < path.size(); ++p) {
+        bool is_list = IsListType(nodes_[static_cast<size_t>(path[p])].type->id());
+        lp.is_list.push_back(is_list);
+        if (is_list) {
+          lp.max_rep++;
+          lp.last_list = static_cast<int>(p);
+        }
+      }
+      LF_ASSIGN_OR_RETURN(lp.shape, ShapeOfArrowLeaf(type));
+      nodes_[static_cast<size_t>(idx)].leaf = static_cast<int>(leaves_.size());
+      nodes_[static_cast<size_t>(idx)].first_leaf = static_cast<int>(leaves_.size());
+      leaves_.push_back(std::move(leaf));
+      return Status::OK();
+    }
+    std::vector<const LanceField*> kids;
+    for (const auto& c : *spec_.fields) {
+      if (c.parent_id == f.id) kids.push_back(&c);
+    }
+    const auto& tkids = type.children();
+    if (kids.size() != tkids.size() || kids.empty()) {
+      return Status::NotImplemented("field '" + f.name + "' of type " + type.ToString() +
+                                    " with " + std::to_string(kids.size()) + " stored children");
+    }
+    std::vector<int> child_nodes;
+    for (size_t i = 0; i < kids.size(); ++i) {
+      child_nodes.push_back(static_cast<int>(nodes_.size()));
+      LF_RETURN_NOT_OK(AddNode(*kids[i], tkids[i]->type, tkids[i]->nullable, depth + 1, path));
+    }
+    Node& n = nodes_[static_cast<size_t>(idx)];
+    n.children = std::move(child_nodes);
+    n.first_leaf = nodes_[static_cast<size_t>(n.children[0])].first_leaf;
+    return Status::OK();
+  }
+
+  Result<std::shared_ptr<const DecodedPage>> GetPage(Leaf* leaf, size_t pi) {
+    auto it = leaf->cache.find(pi);
+    if (it != leaf->cache.end()) return it->second;
+    const auto& page = metadata_->columns[static_cast<size_t>(leaf->column)].pages[pi];
+    uint64_t limit = metadata_->footer.column_meta_start;
+    v21::PageBufferReader read = [&](uint64_t pos, uint64_t size) -> Result<BufferPtr> {
+      if (pos > limit || size > limit - pos) {
+        return Bad("page buffer [" + std::to_string(pos) + ", +" + std::to_string(size) +
+                   ") outside the data region");
+      }
+      return spec_.read_range(static_cast<int64_t>(pos), static_cast<int64_t>(size));
+    };
+    bool v22 = metadata_->footer.major_version > 2 ||
+               (metadata_->footer.major_version == 2 && metadata_->footer.minor_version >= 2);
+    auto decoded = v21::DecodePage(page, leaf->path, v22, read);
+    if (!decoded.ok()) {
+      return Where(leaf->column, static_cast<int64_t>(pi), decoded.status());
+    }
+    auto ptr = std::make_shared<const DecodedPage>(std::move(decoded).value());
+    leaf->cache[pi] = ptr;
+    return ptr;
+  }
+
+  Status Slice(Leaf* leaf, uint64_t begin, uint64_t end, LeafSlice* s) {
+    s->values.Reset(leaf->path.shape.variable, leaf->path.shape.bits_per_value);
+    s->values.items_per_value = leaf->path.shape.items_per_value;
+    const auto& firsts = leaf->page_first_row;
+    size_t num_pages = firsts.size() - 1;
+    // First page whose rows end after `begin`.
+    size_t pi = static_cast<size_t>(
+        std::upper_bound(firsts.begin(), firsts.end() - 1, begin) - firsts.begin());
+    pi = pi == 0 ? 0 : pi - 1;
+    std::map<size_t, std::shared_ptr<const DecodedPage>> keep;
+    for (; pi < num_pages && firsts[pi] < end; ++pi) {
+      uint64_t f = firsts[pi];
+      uint64_t l = firsts[pi + 1];
+      if (l <= begin || l == f) continue;
+      LF_ASSIGN_OR_RETURN(auto page, GetPage(leaf, pi));
+      keep[pi] = page;
+      int64_t a = static_cast<int64_t>(std::max(begin, f) - f);
+      int64_t b = static_cast<int64_t>(std::min(end, l) - f);
+      int64_t e0 = page->EntryOfRow(a), e1 = page->EntryOfRow(b);
+      int64_t v0 = page->ValueOfRow(a), v1 = page->ValueOfRow(b);
+      if (!page->rep.empty()) {
+        s->rep.insert(s->rep.end(), page->rep.begin() + e0, page->rep.begin() + e1);
+      }
+      if (!page->def.empty()) {
+        if (!s->any_def) s->def.assign(static_cast<size_t>(s->entries), 0);
+        s->any_def = true;
+        s->def.insert(s->def.end(), page->def.begin() + e0, page->def.begin() + e1);
+      } else if (s->any_def) {
+        s->def.resize(s->def.size() + static_cast<size_t>(e1 - e0), 0);
+      }
+      s->entries += e1 - e0;
+      Status st = s->values.AppendFrom(page->values, v0, v1 - v0);
+      if (!st.ok()) return Where(leaf->column, static_cast<int64_t>(pi), st);
+    }
+    leaf->cache = std::move(keep);
+    return Status::OK();
+  }
+
+  static void AppendSlot(LayerOut* L, bool valid, const LayerOut* child) {
+    if (child) L->offsets.push_back(child->slots);
+    int64_t i = L->slots++;
+    if (static_cast<size_t>(arrow::BytesForBits(L->slots)) > L->validity.size()) {
+      L->validity.push_back(0);
+    }
+    if (valid) {
+      arrow::SetBit(L->validity.data(), i);
+    } else {
+      L->nulls++;
+    }
+  }
+
+  Status Unravel(const Leaf& leaf, LeafSlice* s, Assembly* a) const {
+    const LeafPath& path = leaf.path;
+    int k = path.depth;
+    a->layers.assign(static_cast<size_t>(k), LayerOut{});
+    std::vector<int> list_pos;
+    for (int p = 0; p < k; ++p) {
+      if (path.is_list[static_cast<size_t>(p)]) list_pos.push_back(p);
+    }
+    int64_t consumed = 0;
+    auto child_of = [&](int p) -> LayerOut* {
+      return path.is_list[static_cast<size_t>(p)] ? &a->layers[static_cast<size_t>(p) + 1]
+                                                  : nullptr;
+    };
+    for (int64_t i = 0; i < s->entries; ++i) {
+      int r = s->rep.empty() ? path.max_rep : s->rep[static_cast<size_t>(i)];
+      int start = r == path.max_rep ? 0 : list_pos[static_cast<size_t>(path.max_rep - r - 1)] + 1;
+      uint16_t code = s->def.empty() ? 0 : s->def[static_cast<size_t>(i)];
+      int stop = code == 0 ? k : (code - 1) / 2;
+      bool empty = code != 0 && ((code - 1) & 1);
+      if (stop < start || stop > k) return Bad("def level contradicts the repetition level");
+      if (i == 0 && start != 0) return Bad("rows do not start with a new row");
+      for (int p = start; p < k; ++p) {
+        LayerOut* L = &a->layers[static_cast<size_t>(p)];
+        if (p == stop) {
+          if (empty) {
+            AppendSlot(L, true, child_of(p));
+            break;
+          }
+          AppendSlot(L, false, child_of(p));
+          if (path.is_list[static_cast<size_t>(p)]) break;
+          if (p == k - 1) {
+            ++consumed;
+            break;
+          }
+          for (int q = p + 1; q < k; ++q) {
+            AppendSlot(&a->layers[static_cast<size_t>(q)], false, child_of(q));
+            if (path.is_list[static_cast<size_t>(q)]) break;
+            if (q == k - 1) ++consumed;
+          }
+          break;
+        }
+        AppendSlot(L, true, child_of(p));
+        if (p == k - 1) ++consumed;
+      }
+    }
+    for (int p = 0; p < k; ++p) {
+      if (path.is_list[static_cast<size_t>(p)]) {
+        a->layers[static_cast<size_t>(p)].offsets.push_back(
+            a->layers[static_cast<size_t>(p) + 1].slots);
+      }
+    }
+    if (consumed != s->values.num) {
+      return Bad("levels address " + std::to_string(consumed) + " values, pages hold " +
+                 std::to_string(s->values.num));
+    }
+    a->values = std::move(s->values);
+    return Status::OK();
+  }
+
+  Result<arrow::ArrayDataPtr> BuildLeaf(const Node& n, Assembly& a) const {
+    const LayerOut& L = a.layers.back();
+    ValueBlock& v = a.values;
+    auto out = std::make_shared<arrow::ArrayData>();
+    out->type = n.type;
+    out->length = L.slots;
+    out->null_count = L.nulls;
+    BufferPtr validity = L.nulls ? ToBuffer(L.validity) : nullptr;
+    if (!n.nullable && L.nulls) return Bad("nulls in non-nullable field '" + n.name + "'");
+    if (v.num != L.slots) return Bad("leaf value count differs from its slots");
+    TypeId id = n.type->id();
+    if (v.variable) {
+      bool large = id == TypeId::kLargeUtf8 || id == TypeId::kLargeBinary;
+      BufferPtr offs;
+      if (large) {
+        offs = ToBuffer(v.offsets);
+      } else {
+        if (v.offsets.back() > INT32_MAX) {
+          return Status::OutOfRange("field '" + n.name + "': more than 2 GiB of values in one " +
+                                    "batch for 32-bit offsets");
+        }
+        std::vector<int32_t> o32(v.offsets.begin(), v.offsets.end());
+        offs = ToBuffer(o32);
+      }
+      out->buffers = {validity, offs, ToBuffer(v.data)};
+      return arrow::ArrayDataPtr(out);
+    }
+    if (id == TypeId::kFixedSizeList) {
+      auto child = std::make_shared<arrow::ArrayData>();
+      const auto& item = n.type->children()[0];
+      child->type = item->type;
+      child->length = v.num * v.items_per_value;
+      BufferPtr item_validity;
+      if (v.has_item_validity) {
+        int64_t nulls = child->length -
+                        arrow::CountSetBits(v.item_validity.data(), 0, child->length);
+        child->null_count = nulls;
+        if (nulls) item_validity = ToBuffer(v.item_validity);
+      }
+      child->buffers = {item_validity, ToBuffer(v.data)};
+      out->buffers = {validity};
+      out->children = {child};
+      return arrow::ArrayDataPtr(out);
+    }
+    out->buffers = {validity, ToBuffer(v.data)};
+    return arrow::ArrayDataPtr(out);
+  }
+
+  Result<arrow::ArrayDataPtr> BuildArray(int node_index, std::vector<Assembly>& as) const {
+    const Node& n = nodes_[static_cast<size_t>(node_index)];
+    Assembly& a = as[static_cast<size_t>(n.first_leaf)];
+    if (n.leaf >= 0) return BuildLeaf(n, as[static_cast<size_t>(n.leaf)]);
+    const LayerOut& L = a.layers[static_cast<size_t>(n.depth)];
+    if (!n.nullable && L.nulls) return Bad("nulls in non-nullable field '" + n.name + "'");
+    auto out = std::make_shared<arrow::ArrayData>();
+    out->type = n.type;
+    out->length = L.slots;
+    out->null_count = L.nulls;
+    BufferPtr validity = L.nulls ? ToBuffer(L.validity) : nullptr;
+    for (int c : n.children) {
+      LF_ASSIGN_OR_RETURN(auto child, BuildArray(c, as));
+      out->children.push_back(std::move(child));
+    }
+    if (n.type->id() == TypeId::kStruct) {
+      for (const auto& c : out->children) {
+        if (c->length != out->length) {
+          return Bad("struct '" + n.name + "' members disagree on their row count");
+        }
+      }
+      out->buffers = {validity};
+    } else {
+      if (out->children[0]->length != L.offsets.back()) {
+        return Bad("list '" + n.name + "' offsets do not match its items");
+      }
+      if (n.type->id() == TypeId::kList) {
+        if (L.offsets.back() > INT32_MAX) {
+          return Status::OutOfRange("list '" + n.name + "' has more than 2^31 items in a batch");
+        }
+        std::vector<int32_t> o32(L.offsets.begin(), L.offsets.end());
+        out->buffers = {validity, ToBuffer(o32)};
+      } else {
+        out->buffers = {validity, ToBuffer(L.offsets)};
+      }
+    }
+    return arrow::ArrayDataPtr(out);
+  }
+
+  std::shared_ptr<const DataFileMetadata> metadata_;
+  FieldReadSpec spec_;
+  std::vector<Node> nodes_;
+  std::vector<Leaf> leaves_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<FieldReader>> MakeV21FieldReader(
+    std::shared_ptr<const DataFileMetadata> metadata, FieldReadSpec spec) {
+  if (!metadata) return Status::Invalid("MakeV21FieldReader without file metadata");
+  auto reader = std::make_unique<V21FieldReader>(std::move(metadata), std::move(spec));
+  LF_RETURN_NOT_OK(reader->Init());
+  return std::unique_ptr<FieldReader>(std::move(reader));
+}
+
+}  // namespace lanceflow::lance

@@ -1,0 +1,795 @@
+#include "v21_page.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "lanceflow/arrow/bitmap.h"
+#include "protobuf_reader.h"
+
+namespace lanceflow::lance::v21 {
+
+namespace {
+
+constexpr char kPageLayoutUrl[] = "/lance.encodings21.PageLayout";
+constexpr int64_t kMiniBlockAlignment = 8;
+// Page buffers above this size are refused as corrupt rather than allocated.
+constexpr uint64_t kMaxPageBufferBytes = uint64_t{1} << 32;
+constexpr int64_t kMaxEntries = int64_t{1} << 32;
+
+Status Bad(const std::string& msg) { return Status::Corrupt(msg); }
+
+uint64_t ReadLE(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+int64_t PadTo8(int64_t x) { return (x + kMiniBlockAlignment - 1) / kMiniBlockAlignment * 8; }
+
+// RepDefLayer values.
+enum Layer : int {
+  kAllValidItem = 1,
+  kAllValidList = 2,
+  kNullableItem = 3,
+  kNullableList = 4,
+  kEmptyableList = 5,
+  kNullAndEmptyList = 6,
+};
+
+bool IsListLayer(int l) { return l == kAllValidList || l == kNullableList ||
+                                 l == kEmptyableList || l == kNullAndEmptyList; }
+
+// Maps a page's stored def levels to canonical ones (see v21_page.h).
+struct DefMap {
+  std::vector<uint16_t> canon;  // indexed by stored def level
+  int max_def = 0;
+};
+
+Result<DefMap> MakeDefMap(const std::vector<int>& layers, const LeafPath& path) {
+  if (static_cast<int>(layers.size()) != path.depth) {
+    return Bad("page has " + std::to_string(layers.size()) + " rep/def layers, the field path " +
+               std::to_string(path.depth));
+  }
+  DefMap m;
+  m.canon.push_back(0);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    int p = path.depth - 1 - static_cast<int>(i);  // layers are innermost first
+    int l = layers[i];
+    if (l < kAllValidItem || l > kNullAndEmptyList) {
+      return Status::NotImplemented("rep/def layer kind " + std::to_string(l));
+    }
+    if (IsListLayer(l) != path.is_list[static_cast<size_t>(p)]) {
+      return Bad("rep/def layer " + std::to_string(i) + " does not match the field type");
+    }
+    uint16_t null_code = static_cast<uint16_t>(1 + 2 * p);
+    uint16_t empty_code = static_cast<uint16_t>(2 + 2 * p);
+    if (l == kNullableItem || l == kNullableList) m.canon.push_back(null_code);
+    if (l == kEmptyableList) m.canon.push_back(empty_code);
+    if (l == kNullAndEmptyList) {
+      m.canon.push_back(null_code);
+      m.canon.push_back(empty_code);
+    }
+  }
+  m.max_def = static_cast<int>(m.canon.size()) - 1;
+  return m;
+}
+
+bool ReachesLeaf(uint16_t canon, const LeafPath& path) {
+  if (canon == 0) return true;
+  int p = (canon - 1) / 2;
+  bool empty = ((canon - 1) & 1) != 0;
+  return !empty && p > path.last_list;
+}
+
+Result<std::vector<int>> ReadLayers(ProtoReader* r, WireType wt) {
+  std::vector<int32_t> raw;
+  LF_RETURN_NOT_OK(r->ReadRepeatedInt32(wt, &raw));
+  return std::vector<int>(raw.begin(), raw.end());
+}
+
+// Converts stored def levels to canonical ones in place and validates rep levels; then
+// computes the row index and checks the value count.
+Status FinishLevels(const DefMap& dm, const LeafPath& path, int64_t num_rows, DecodedPage* page) {
+  if (!page->def.empty()) {
+    bool any = false;
+    for (auto& d : page->def) {
+      if (d > dm.max_def) return Bad("def level " + std::to_string(d) + " above the maximum");
+      d = dm.canon[d];
+      any |= d != 0;
+    }
+    if (!any) page->def.clear();
+  }
+  page->num_rows = num_rows;
+  int64_t reach = 0;
+  if (path.max_rep == 0) {
+    if (!page->rep.empty()) return Bad("repetition levels on a field without lists");
+    if (page->num_entries != num_rows) {
+      return Bad("page of " + std::to_string(num_rows) + " rows has " +
+                 std::to_string(page->num_entries) + " level entries");
+    }
+    reach = num_rows;  // without lists every entry owns a value
+  } else {
+    if (page->rep.empty() && num_rows != page->num_entries) {
+      return Bad("page with lists but no repetition levels");
+    }
+    page->row_entry.clear();
+    page->row_value.clear();
+    page->row_entry.reserve(static_cast<size_t>(num_rows) + 1);
+    page->row_value.reserve(static_cast<size_t>(num_rows) + 1);
+    for (int64_t i = 0; i < page->num_entries; ++i) {
+      uint16_t r = page->rep.empty() ? path.max_rep : page->rep[static_cast<size_t>(i)];
+      if (r > path.max_rep) return Bad("repetition level " + std::to_string(r) + " too large");
+      if (i == 0 && r != path.max_rep) return Bad("page does not start with a new row");
+      if (r == path.max_rep) {
+        page->row_entry.push_back(i);
+        page->row_value.push_back(reach);
+      }
+      if (page->def.empty() || ReachesLeaf(page->def[static_cast<size_t>(i)], path)) ++reach;
+    }
+    if (static_cast<int64_t>(page->row_entry.size()) != num_rows) {
+      return Bad("page of " + std::to_string(num_rows) + " rows has " +
+                 std::to_string(page->row_entry.size()) + " row starts");
+    }
+    page->row_entry.push_back(page->num_entries);
+    page->row_value.push_back(reach);
+    if (page->rep.empty()) page->rep.assign(static_cast<size_t>(page->num_entries), path.max_rep);
+  }
+  if (page->values.num != reach) {
+    return Bad("page has " + std::to_string(page->values.num) + " values for " +
+               std::to_string(reach) + " items");
+  }
+  return Status::OK();
+}
+
+void InitValues(const LeafPath& path, ValueBlock* v) {
+  v->Reset(path.shape.variable, path.shape.bits_per_value);
+  v->items_per_value = path.shape.items_per_value;
+}
+
+void AppendNullValues(int64_t n, ValueBlock* v) {
+  if (v->variable) {
+    v->offsets.insert(v->offsets.end(), static_cast<size_t>(n),
+                      static_cast<int64_t>(v->data.size()));
+  } else {
+    v->data.resize(static_cast<size_t>(arrow::BytesForBits((v->num + n) * v->bits_per_value)), 0);
+  }
+  if (v->has_item_validity) {
+    v->item_validity.resize(
+        static_cast<size_t>(arrow::BytesForBits((v->num + n) * v->items_per_value)), 0);
+  }
+  v->num += n;
+}
+
+class BufferSet {
+ public:
+  BufferSet(const PageInfo& page, const PageBufferReader& read) : page_(page), read_(read) {}
+  size_t size() const { return page_.buffers.size(); }
+  Result<BufferPtr> Get(size_t i) {
+    if (i >= page_.buffers.size()) {
+      return Bad("page has " + std::to_string(page_.buffers.size()) + " buffers, needs buffer " +
+                 std::to_string(i));
+    }
+    const BufferRef& b = page_.buffers[i];
+    if (b.size > kMaxPageBufferBytes) return Bad("page buffer too large");
+    if (b.size == 0) return std::make_shared<Buffer>();
+    LF_ASSIGN_OR_RETURN(BufferPtr buf, read_(b.position, b.size));
+    if (buf->size() != static_cast<int64_t>(b.size)) return Bad("short page buffer read");
+    return buf;
+  }
+
+ private:
+  const PageInfo& page_;
+  const PageBufferReader& read_;
+};
+
+// ------------------------------------------------------------------------------------------
+// MiniBlockLayout
+// ------------------------------------------------------------------------------------------
+
+struct MiniBlock {
+  std::unique_ptr<Encoding> rep, def, values, dictionary;
+  uint64_t num_dictionary_items = 0;
+  std::vector<int> layers;
+  uint64_t num_buffers = 0;
+  uint32_t rep_index_depth = 0;
+  uint64_t num_items = 0;
+  bool large_chunks = false;
+};
+
+Result<MiniBlock> ParseMiniBlock(ProtoReader r) {
+  MiniBlock m;
+  while (!r.done()) {
+    uint32_t f;
+    WireType wt;
+    LF_RETURN_NOT_OK(r.NextField(&f, &wt));
+    auto enc = [&](std::unique_ptr<Encoding>* dst) -> Status {
+      LF_ASSIGN_OR_RETURN(std::string_view b, r.ReadBytes(wt));
+      LF_ASSIGN_OR_RETURN(*dst, ParseEncoding(b));
+      return Status::OK();
+    };
+    switch (f) {
+      case 1: {
+        LF_RETURN_NOT_OK(enc(&m.rep));
+        break;
+      }
+      case 2: {
+        LF_RETURN_NOT_OK(enc(&m.def));
+        break;
+      }
+      case 3: {
+        LF_RETURN_NOT_OK(enc(&m.values));
+        break;
+      }
+      case 4: {
+        LF_RETURN_NOT_OK(enc(&m.dictionary));
+        break;
+      }
+      case 5: {
+        LF_ASSIGN_OR_RETURN(m.num_dictionary_items, r.ReadUInt64(wt));
+        break;
+      }
+      case 6: {
+        LF_ASSIGN_OR_RETURN(m.layers, ReadLayers(&r, wt));
+        break;
+      }
+      case 7: {
+        LF_ASSIGN_OR_RETURN(m.num_buffers, r.ReadUInt64(wt));
+        break;
+      }
+      case 8: {
+        LF_ASSIGN_OR_RETURN(m.rep_index_depth, r.ReadUInt32(wt));
+        break;
+      }
+      case 9: {
+        LF_ASSIGN_OR_RETURN(m.num_items, r.ReadUInt64(wt));
+        break;
+      }
+      case 10: {
+        LF_ASSIGN_OR_RETURN(m.large_chunks, r.ReadBool(wt));
+        break;
+      }
+      default: {
+        LF_RETURN_NOT_OK(r.Skip(wt));
+        break;
+      }
+    }
+  }
+  if (!m.values) return Bad("MiniBlockLayout without value_compression");
+  if (m.num_buffers == 0 || m.num_buffers > 16) return Bad("MiniBlockLayout buffer count");
+  if (m.num_items > static_cast<uint64_t>(kMaxEntries)) return Bad("MiniBlockLayout item count");
+  return m;
+}
+
+// Gathers dictionary values by index into `out`.
+Status GatherDictionary(const ValueBlock& indices, const ValueBlock& dict, ValueBlock* out) {
+  int w = static_cast<int>(indices.bits_per_value / 8);
+  for (int64_t i = 0; i < indices.num; ++i) {
+    uint64_t k = ReadLE(indices.data.data() + i * w, w);
+    if (w < 8 && (k >> (8 * w - 1)) != 0) k |= ~uint64_t{0} << (8 * w);  // sign-extend
+    if (k >= static_cast<uint64_t>(dict.num)) {
+      if (dict.num == 0) return Bad("dictionary index into an empty dictionary");
+      k = 0;  // null items carry arbitrary indices; validity hides the value
+    }
+    LF_RETURN_NOT_OK(out->AppendFrom(dict, static_cast<int64_t>(k), 1));
+  }
+  return Status::OK();
+}
+
+Status DecodeMiniBlockPage(const MiniBlock& m, const LeafPath& path, BufferSet* bufs,
+                           int64_t num_rows, DecodedPage* page) {
+  LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(m.layers, path));
+  LF_ASSIGN_OR_RETURN(BufferPtr meta, bufs->Get(0));
+  LF_ASSIGN_OR_RETURN(BufferPtr data, bufs->Get(1));
+  int word = m.large_chunks ? 4 : 2;
+  if (meta->size() % word != 0) return Bad("mini-block chunk metadata of odd size");
+  int64_t num_chunks = meta->size() / word;
+
+  InitValues(path, &page->values);
+  ValueBlock dict;
+  ValueBlock indices;
+  const ValueBlock* dict_ptr = nullptr;
+  if (m.dictionary) {
+    LF_ASSIGN_OR_RETURN(ValueShape ds, ShapeOf(*m.dictionary));
+    if (ds.variable != path.shape.variable ||
+        (!ds.variable && ds.bits_per_value != path.shape.bits_per_value)) {
+      return Bad("dictionary values do not match the field type");
+    }
+    InitValues(path, &dict);
+    LF_ASSIGN_OR_RETURN(BufferPtr dbuf, bufs->Get(2));
+    if (m.num_dictionary_items > static_cast<uint64_t>(kMaxEntries)) {
+      return Bad("dictionary item count");
+    }
+    LF_RETURN_NOT_OK(DecodeBlock(*m.dictionary, {dbuf->data(), dbuf->size()},
+                                 static_cast<int64_t>(m.num_dictionary_items), &dict));
+    LF_ASSIGN_OR_RETURN(ValueShape is, ShapeOf(*m.values));
+    if (is.variable || (is.bits_per_value != 8 && is.bits_per_value != 16 &&
+                        is.bits_per_value != 32 && is.bits_per_value != 64)) {
+      return Bad("dictionary indices must be 8/16/32/64-bit integers");
+    }
+    indices.Reset(false, is.bits_per_value);
+    dict_ptr = &dict;
+  } else {
+    LF_ASSIGN_OR_RETURN(ValueShape vs, ShapeOf(*m.values));
+    if (vs.variable != path.shape.variable ||
+        (!vs.variable && vs.bits_per_value != path.shape.bits_per_value)) {
+      return Bad("values encoded as " + m.values->Describe() + " do not match the field type");
+    }
+    page->values.has_item_validity = vs.has_item_validity;
+  }
+  ValueBlock* target = dict_ptr ? &indices : &page->values;
+
+  int64_t items_done = 0;
+  int64_t pos = 0;
+  const uint8_t* d = data->data();
+  for (int64_t c = 0; c < num_chunks; ++c) {
+    uint64_t w = ReadLE(meta->data() + c * word, word);
+    int log = static_cast<int>(w & 0xF);
+    int64_t chunk_bytes = static_cast<int64_t>((w >> 4) + 1) * kMiniBlockAlignment;
+    int64_t n;
+    if (c + 1 < num_chunks) {
+      if (log == 0) return Bad("mini-block chunk " + std::to_string(c) + " of zero values");
+      n = int64_t{1} << log;
+    } else {
+      n = static_cast<int64_t>(m.num_items) - items_done;
+      if (n < 0 || (log != 0 && n != (int64_t{1} << log))) {
+        return Bad("mini-block chunks hold more values than the page");
+      }
+    }
+    if (chunk_bytes > data->size() - pos) {
+      return Bad("mini-block chunk " + std::to_string(c) + " runs past the chunk buffer");
+    }
+    const uint8_t* ch = d + pos;
+    int64_t off = 0;
+    auto u16 = [&](uint64_t* out) -> Status {
+      if (off + 2 > chunk_bytes) return Bad("mini-block chunk header truncated");
+      *out = ReadLE(ch + off, 2);
+      off += 2;
+      return Status::OK();
+    };
+    uint64_t num_levels = 0, rep_size = 0, def_size = 0;
+    LF_RETURN_NOT_OK(u16(&num_levels));
+    if (m.rep) LF_RETURN_NOT_OK(u16(&rep_size));
+    if (m.def) LF_RETURN_NOT_OK(u16(&def_size));
+    std::vector<uint64_t> sizes(m.num_buffers);
+    for (auto& s : sizes) {
+      int bw = m.large_chunks ? 4 : 2;
+      if (off + bw > chunk_bytes) return Bad("mini-block chunk header truncated");
+      s = ReadLE(ch + off, bw);
+      off += bw;
+    }
+    off = PadTo8(off);
+    auto take = [&](uint64_t size, ByteSpan* span) -> Status {
+      if (static_cast<int64_t>(size) > chunk_bytes - off || off > chunk_bytes) {
+        return Bad("mini-block chunk " + std::to_string(c) + " buffers run past the chunk");
+      }
+      *span = {ch + off, static_cast<int64_t>(size)};
+      off = PadTo8(off + static_cast<int64_t>(size));
+      return Status::OK();
+    };
+    ByteSpan rep_span, def_span;
+    if (m.rep) LF_RETURN_NOT_OK(take(rep_size, &rep_span));
+    if (m.def) LF_RETURN_NOT_OK(take(def_size, &def_span));
+    std::vector<ByteSpan> vbufs(m.num_buffers);
+    for (size_t i = 0; i < sizes.size(); ++i) LF_RETURN_NOT_OK(take(sizes[i], &vbufs[i]));
+    int64_t levels = (m.rep || m.def) ? static_cast<int64_t>(num_levels) : n;
+    if (m.rep) {
+      LF_RETURN_NOT_OK(DecodeLevels(*m.rep, rep_span, levels, &page->rep));
+    }
+    if (m.def) {
+      LF_RETURN_NOT_OK(DecodeLevels(*m.def, def_span, levels, &page->def));
+    }
+    if (!m.def && !page->def.empty()) page->def.resize(page->def.size() + levels, 0);
+    if (m.def && page->def.size() != static_cast<size_t>(page->num_entries + levels)) {
+      // earlier chunks had no def buffer: cannot happen within one page
+      return Bad("mini-block chunks disagree on definition levels");
+    }
+    page->num_entries += levels;
+    if (page->num_entries > kMaxEntries) return Bad("too many level entries");
+    int64_t before = target->num;
+    LF_RETURN_NOT_OK(DecodeMiniBlockValues(*m.values, vbufs, n, target));
+    if (target->num != before + n) return Bad("mini-block chunk decoded the wrong value count");
+    items_done += n;
+    pos += chunk_bytes;
+  }
+  if (items_done != static_cast<int64_t>(m.num_items)) {
+    return Bad("mini-block chunks hold " + std::to_string(items_done) + " of " +
+               std::to_string(m.num_items) + " items");
+  }
+  if (dict_ptr) LF_RETURN_NOT_OK(GatherDictionary(indices, dict, &page->values));
+  return FinishLevels(dm, path, num_rows, page);
+}
+
+// ------------------------------------------------------------------------------------------
+// FullZipLayout
+// ------------------------------------------------------------------------------------------
+
+struct FullZip {
+  uint32_t bits_rep = 0, bits_def = 0;
+  uint32_t bits_per_value = 0, bits_per_offset = 0;
+  uint32_t num_items = 0, num_visible_items = 0;
+  std::unique_ptr<Encoding> values;
+  std::vector<int> layers;
+};
+
+Result<FullZip> ParseFullZip(ProtoReader r) {
+  FullZip z;
+  while (!r.done()) {
+    uint32_t f;
+    WireType wt;
+    LF_RETURN_NOT_OK(r.NextField(&f, &wt));
+    switch (f) {
+      case 1: {
+        LF_ASSIGN_OR_RETURN(z.bits_rep, r.ReadUInt32(wt));
+        break;
+      }
+      case 2: {
+        LF_ASSIGN_OR_RETURN(z.bits_def, r.ReadUInt32(wt));
+        break;
+      }
+      case 3: {
+        LF_ASSIGN_OR_RETURN(z.bits_per_value, r.ReadUInt32(wt));
+        break;
+      }
+      case 4: {
+        LF_ASSIGN_OR_RETURN(z.bits_per_offset, r.ReadUInt32(wt));
+        break;
+      }
+      case 5: {
+        LF_ASSIGN_OR_RETURN(z.num_items, r.ReadUInt32(wt));
+        break;
+      }
+      case 6: {
+        LF_ASSIGN_OR_RETURN(z.num_visible_items, r.ReadUInt32(wt));
+        break;
+      }
+      case 7: {
+        LF_ASSIGN_OR_RETURN(std::string_view b, r.ReadBytes(wt));
+        LF_ASSIGN_OR_RETURN(z.values, ParseEncoding(b));
+        break;
+      }
+      case 8: {
+        LF_ASSIGN_OR_RETURN(z.layers, ReadLayers(&r, wt));
+        break;
+      }
+      default: {
+        LF_RETURN_NOT_OK(r.Skip(wt));
+        break;
+      }
+    }
+  }
+  if (!z.values) return Bad("FullZipLayout without value_compression");
+  if (z.bits_rep > 16 || z.bits_def > 16) return Bad("FullZipLayout level widths");
+  if ((z.bits_per_value == 0) == (z.bits_per_offset == 0)) {
+    return Bad("FullZipLayout needs exactly one of bits_per_value / bits_per_offset");
+  }
+  if (z.bits_per_offset != 0 && z.bits_per_offset != 8 && z.bits_per_offset != 16 &&
+      z.bits_per_offset != 32 && z.bits_per_offset != 64) {
+    return Bad("FullZipLayout bits_per_offset " + std::to_string(z.bits_per_offset));
+  }
+  if (z.bits_per_value % 8 != 0) return Bad("full-zip values must be byte aligned");
+  return z;
+}
+
+Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs,
+                         int64_t num_rows, DecodedPage* page) {
+  LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(z.layers, path));
+  LF_ASSIGN_OR_RETURN(BufferPtr data, bufs->Get(0));
+  InitValues(path, &page->values);
+  LF_ASSIGN_OR_RETURN(ValueShape vs, ShapeOf(*z.values));
+  bool variable = z.bits_per_offset != 0;
+  if (variable != path.shape.variable) {
+    return Bad("full-zip values do not match the field type");
+  }
+  page->values.has_item_validity = vs.has_item_validity;
+  int total_bits = static_cast<int>(z.bits_rep + z.bits_def);
+  int cw = total_bits == 0 ? 0 : total_bits <= 8 ? 1 : total_bits <= 16 ? 2 : 4;
+  uint64_t def_mask = (uint64_t{1} << z.bits_def) - 1;
+  // Items visible to the writer: def at or below the last item layer before the first list.
+  int max_visible = 0;
+  for (size_t i = 0; i < z.layers.size() && !IsListLayer(z.layers[i]); ++i) {
+    max_visible += z.layers[i] == kNullableItem ? 1 : 0;
+  }
+  int64_t n = z.num_items;
+  const uint8_t* p = data->data();
+  int64_t left = data->size();
+  int ob = static_cast<int>(z.bits_per_offset / 8);
+  int64_t bpv = z.bits_per_value / 8;
+  ValueBlock raw;
+  raw.Reset(true, 0);
+  std::vector<uint8_t> fixed;
+  int64_t fixed_n = 0;
+  std::vector<bool> reach_pending;  // values for entries not reaching the leaf are dropped
+  if (z.bits_rep) page->rep.reserve(static_cast<size_t>(n));
+  if (z.bits_def) page->def.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t word = 0;
+    if (cw) {
+      if (left < cw) return Bad("full-zip data truncated at item " + std::to_string(i));
+      word = ReadLE(p, cw);
+      p += cw;
+      left -= cw;
+    }
+    uint64_t def = word & def_mask;
+    uint64_t rep = word >> z.bits_def;
+    if (z.bits_rep) page->rep.push_back(static_cast<uint16_t>(rep));
+    if (z.bits_def) page->def.push_back(static_cast<uint16_t>(def));
+    if (def > static_cast<uint64_t>(max_visible)) continue;
+    if (variable) {
+      if (def == 0) {
+        if (left < ob) return Bad("full-zip length truncated at item " + std::to_string(i));
+        uint64_t len = ReadLE(p, ob);
+        p += ob;
+        left -= ob;
+        if (len > static_cast<uint64_t>(left)) {
+          return Bad("full-zip value of item " + std::to_string(i) + " runs past the page");
+        }
+        raw.data.insert(raw.data.end(), p, p + len);
+        p += len;
+        left -= static_cast<int64_t>(len);
+      }
+      raw.offsets.push_back(static_cast<int64_t>(raw.data.size()));
+      raw.num++;
+    } else {
+      if (left < bpv) return Bad("full-zip value of item " + std::to_string(i) + " truncated");
+      fixed.insert(fixed.end(), p, p + bpv);
+      p += bpv;
+      left -= bpv;
+      fixed_n++;
+    }
+  }
+  if (left != 0) return Bad("full-zip data has " + std::to_string(left) + " trailing bytes");
+  page->num_entries = n;
+  if (!z.bits_rep && !z.bits_def && n != num_rows) return Bad("full-zip item count");
+  if (variable) {
+    LF_RETURN_NOT_OK(DecodeFullZipVariable(*z.values, raw, &page->values));
+  } else {
+    if (vs.variable || (!vs.has_item_validity && vs.bits_per_value != bpv * 8)) {
+      return Bad("full-zip bits_per_value does not match its encoding");
+    }
+    LF_RETURN_NOT_OK(DecodeFullZipFixed(*z.values, fixed.data(), fixed_n, bpv, &page->values));
+  }
+  return FinishLevels(dm, path, num_rows, page);
+}
+
+// ------------------------------------------------------------------------------------------
+// AllNullLayout (2.1) / ConstantLayout (2.2)
+// ------------------------------------------------------------------------------------------
+
+struct ConstantPage {
+  std::vector<int> layers;
+  bool has_value = false;
+  std::string value;
+  std::unique_ptr<Encoding> rep, def;
+  uint64_t num_rep = 0, num_def = 0;
+};
+
+Result<ConstantPage> ParseConstant(ProtoReader r) {
+  ConstantPage c;
+  while (!r.done()) {
+    uint32_t f;
+    WireType wt;
+    LF_RETURN_NOT_OK(r.NextField(&f, &wt));
+    auto enc = [&](std::unique_ptr<Encoding>* dst) -> Status {
+      LF_ASSIGN_OR_RETURN(std::string_view b, r.ReadBytes(wt));
+      LF_ASSIGN_OR_RETURN(*dst, ParseEncoding(b));
+      return Status::OK();
+    };
+    switch (f) {
+      case 5: {
+        LF_ASSIGN_OR_RETURN(c.layers, ReadLayers(&r, wt));
+        break;
+      }
+      case 6: {
+        LF_ASSIGN_OR_RETURN(std::string_view v, r.ReadBytes(wt));
+        c.value.assign(v);
+        c.has_value = true;
+        break;
+      }
+      case 7: {
+        LF_RETURN_NOT_OK(enc(&c.rep));
+        break;
+      }
+      case 8: {
+        LF_RETURN_NOT_OK(enc(&c.def));
+        break;
+      }
+      case 9: {
+        LF_ASSIGN_OR_RETURN(c.num_rep, r.ReadUInt64(wt));
+        break;
+      }
+      case 10: {
+        LF_ASSIGN_OR_RETURN(c.num_def, r.ReadUInt64(wt));
+        break;
+      }
+      default: {
+        LF_RETURN_NOT_OK(r.Skip(wt));
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+Status RawLevels(const BufferPtr& b, std::vector<uint16_t>* out) {
+  if (b->size() % 2 != 0) return Bad("level buffer of odd size");
+  out->resize(static_cast<size_t>(b->size() / 2));
+  if (b->size()) std::memcpy(out->data(), b->data(), static_cast<size_t>(b->size()));
+  return Status::OK();
+}
+
+// A 2.2 constant value stored in a page buffer (values that are not fixed-width or wider
+// than the inline limit): u32 buffer count, u32 size per buffer, then the buffers; a
+// variable-width value is two buffers, offsets {start, end} (u32 or u64) and bytes.
+Status ParseConstantValueBuffer(const BufferPtr& b, const LeafPath& path, std::string* value) {
+  const uint8_t* p = b->data();
+  int64_t size = b->size();
+  if (size < 4) return Bad("constant value buffer truncated");
+  uint64_t n = ReadLE(p, 4);
+  if (n == 0 || n > 4 || size < 4 + 4 * static_cast<int64_t>(n)) {
+    return Bad("constant value buffer header");
+  }
+  std::vector<ByteSpan> parts;
+  int64_t off = 4 + 4 * static_cast<int64_t>(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t len = static_cast<int64_t>(ReadLE(p + 4 + 4 * i, 4));
+    if (len > size - off) return Bad("constant value buffer sizes exceed the buffer");
+    parts.push_back({p + off, len});
+    off += len;
+  }
+  if (path.shape.variable) {
+    if (n != 2 || (parts[0].size != 8 && parts[0].size != 16)) {
+      return Bad("constant variable-width value needs offsets and bytes");
+    }
+    int w = static_cast<int>(parts[0].size / 2);
+    uint64_t a = ReadLE(parts[0].data, w), e = ReadLE(parts[0].data + w, w);
+    if (a > e || e > static_cast<uint64_t>(parts[1].size)) {
+      return Bad("constant value offsets out of range");
+    }
+    value->assign(reinterpret_cast<const char*>(parts[1].data + a), e - a);
+  } else {
+    value->assign(reinterpret_cast<const char*>(parts[0].data),
+                  static_cast<size_t>(parts[0].size));
+  }
+  return Status::OK();
+}
+
+Status DecodeConstantPage(ConstantPage c, const LeafPath& path, BufferSet* bufs,
+                          int64_t num_rows, bool v22, DecodedPage* page) {
+  LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(c.layers, path));
+  InitValues(path, &page->values);
+  size_t first_level_buffer = 0;
+  if (v22 && !c.has_value && bufs->size() % 2 == 1) {
+    LF_ASSIGN_OR_RETURN(BufferPtr vb, bufs->Get(0));
+    LF_RETURN_NOT_OK(ParseConstantValueBuffer(vb, path, &c.value));
+    c.has_value = true;
+    first_level_buffer = 1;
+  }
+  size_t level_buffers = bufs->size() - first_level_buffer;
+  if (c.rep || c.def) {
+    if (level_buffers != 2) return Bad("constant page needs rep and def buffers");
+    if (c.rep) {
+      LF_ASSIGN_OR_RETURN(BufferPtr b, bufs->Get(first_level_buffer));
+      if (c.num_rep > static_cast<uint64_t>(kMaxEntries)) return Bad("level count");
+      LF_RETURN_NOT_OK(DecodeLevels(*c.rep, {b->data(), b->size()},
+                                    static_cast<int64_t>(c.num_rep), &page->rep));
+    }
+    if (c.def) {
+      LF_ASSIGN_OR_RETURN(BufferPtr b, bufs->Get(first_level_buffer + 1));
+      if (c.num_def > static_cast<uint64_t>(kMaxEntries)) return Bad("level count");
+      LF_RETURN_NOT_OK(DecodeLevels(*c.def, {b->data(), b->size()},
+                                    static_cast<int64_t>(c.num_def), &page->def));
+    }
+  } else if (level_buffers >= 1) {
+    if (level_buffers != 2) return Bad("constant page needs rep and def buffers");
+    LF_ASSIGN_OR_RETURN(BufferPtr b0, bufs->Get(first_level_buffer));
+    LF_RETURN_NOT_OK(RawLevels(b0, &page->rep));
+    LF_ASSIGN_OR_RETURN(BufferPtr b1, bufs->Get(first_level_buffer + 1));
+    LF_RETURN_NOT_OK(RawLevels(b1, &page->def));
+  }
+  if (!page->rep.empty() && !page->def.empty() && page->rep.size() != page->def.size()) {
+    return Bad("constant page rep and def level counts differ");
+  }
+  page->num_entries = static_cast<int64_t>(std::max(page->rep.size(), page->def.size()));
+  if (page->rep.empty() && page->def.empty()) {
+    page->num_entries = num_rows;
+    if (!c.has_value) {
+      // A page of nulls without levels: every row is null at its innermost nullable layer.
+      uint16_t null_def = 0;
+      for (size_t i = 0; i < c.layers.size(); ++i) {
+        if (c.layers[i] == kNullableItem || c.layers[i] == kNullableList ||
+            c.layers[i] == kNullAndEmptyList) {
+          null_def = static_cast<uint16_t>(
+              std::find(dm.canon.begin(), dm.canon.end(),
+                        static_cast<uint16_t>(1 + 2 * (path.depth - 1 - static_cast<int>(i)))) -
+              dm.canon.begin());
+          break;
+        }
+        if (c.layers[i] == kEmptyableList) break;
+      }
+      if (null_def == 0 && num_rows > 0) return Bad("all-null page of a non-nullable field");
+      page->def.assign(static_cast<size_t>(num_rows), null_def);
+    }
+  }
+  // Count entries that own a value, then fill them (constant or null).
+  int64_t reach = 0;
+  for (int64_t i = 0; i < page->num_entries; ++i) {
+    if (page->def.empty()) {
+      ++reach;
+      continue;
+    }
+    uint16_t d = page->def[static_cast<size_t>(i)];
+    if (d > dm.max_def) return Bad("def level above the maximum");
+    if (ReachesLeaf(dm.canon[d], path)) ++reach;
+  }
+  if (c.has_value) {
+    Encoding e;
+    e.kind = EncodingKind::kConstant;
+    e.field_number = 3;
+    e.has_value = true;
+    e.bytes = c.value;
+    if (path.shape.has_item_validity) return Status::NotImplemented("constant nullable vectors");
+    LF_RETURN_NOT_OK(DecodeMiniBlockValues(e, {}, reach, &page->values));
+  } else {
+    AppendNullValues(reach, &page->values);
+  }
+  return FinishLevels(dm, path, num_rows, page);
+}
+
+}  // namespace
+
+int64_t DecodedPage::MemoryBytes() const {
+  return static_cast<int64_t>(rep.size() * 2 + def.size() * 2 + values.data.size() +
+                              values.offsets.size() * 8 + values.item_validity.size() +
+                              row_entry.size() * 16);
+}
+
+Result<DecodedPage> DecodePage(const PageInfo& page, const LeafPath& path, bool v22,
+                               const PageBufferReader& read) {
+  if (page.encoding.kind != EncodingRef::Kind::kDirect) {
+    return Status::NotImplemented("page encoding stored out of line (deferred)");
+  }
+  if (page.encoding.type_url != kPageLayoutUrl) {
+    return Status::NotImplemented("page encoding " + page.encoding.type_url);
+  }
+  if (page.length > static_cast<uint64_t>(kMaxEntries)) return Bad("page row count");
+  int64_t num_rows = static_cast<int64_t>(page.length);
+  ProtoReader r(page.encoding.value, "PageLayout");
+  BufferSet bufs(page, read);
+  DecodedPage out;
+  bool seen = false;
+  while (!r.done()) {
+    uint32_t f;
+    WireType wt;
+    LF_RETURN_NOT_OK(r.NextField(&f, &wt));
+    if (f == 1) {
+      LF_ASSIGN_OR_RETURN(ProtoReader m, r.ReadMessage(wt, "MiniBlockLayout"));
+      LF_ASSIGN_OR_RETURN(MiniBlock mb, ParseMiniBlock(std::move(m)));
+      LF_RETURN_NOT_OK(DecodeMiniBlockPage(mb, path, &bufs, num_rows, &out));
+      seen = true;
+    } else if (f == 2) {
+      LF_ASSIGN_OR_RETURN(ProtoReader m, r.ReadMessage(wt, "ConstantLayout"));
+      LF_ASSIGN_OR_RETURN(ConstantPage cp, ParseConstant(std::move(m)));
+      LF_RETURN_NOT_OK(DecodeConstantPage(std::move(cp), path, &bufs, num_rows, v22, &out));
+      seen = true;
+    } else if (f == 3) {
+      LF_ASSIGN_OR_RETURN(ProtoReader m, r.ReadMessage(wt, "FullZipLayout"));
+      LF_ASSIGN_OR_RETURN(FullZip z, ParseFullZip(std::move(m)));
+      LF_RETURN_NOT_OK(DecodeFullZipPage(z, path, &bufs, num_rows, &out));
+      seen = true;
+    } else if (f == 4) {
+      return Status::NotImplemented("unsupported page layout lance.encodings21.BlobLayout");
+    } else if (f == 5) {
+      return Status::NotImplemented("unsupported page layout lance.encodings21.SparseLayout");
+    } else if (wt == WireType::kLengthDelimited) {
+      return Status::NotImplemented("unsupported page layout (PageLayout field " +
+                                    std::to_string(f) + ")");
+    } else {
+      LF_RETURN_NOT_OK(r.Skip(wt));
+    }
+    if (seen) break;
+  }
+  if (!seen) return Bad("empty PageLayout");
+  return out;
+}
+
+}  // namespace lanceflow::lance::v21
