@@ -6,8 +6,9 @@
 // The test walks just enough of the MiniBlockLayout to reach each chunk's buffers
 // (primitive.rs decode_miniblock_chunk): chunk metadata words (u16, or u32 with
 // has_large_chunk) = ((chunk_bytes / 8 - 1) << 4) | log2(values), the last chunk holding the
-// rest; a chunk is u16 num_levels, one size per buffer (u16, or u32 with has_large_chunk),
-// padding to 8, then each buffer padded to 8.
+// rest; a chunk is u16 num_levels, u16 def size (when def levels exist), one size per buffer
+// (u16, or u32 with has_large_chunk), padding to 8, then the def levels and each buffer, each
+// padded to 8.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -188,6 +189,8 @@ void DecodeChunk(std::string_view encoding, std::vector<Bytes> buffers, int64_t 
 
 struct ColumnResult {
   std::string path;  // encodings of the first chunk
+  std::string def_path;  // encoding of the def levels, empty without def levels
+  std::vector<uint16_t> def;
   int bits = 0;
   Bytes fixed;
   std::vector<std::string> strings;
@@ -203,7 +206,19 @@ void DecodeColumn(const std::string& file, const ColumnInfo& column, ColumnResul
   ASSERT_TRUE(layout->bytes.count(1)) << "not a MiniBlockLayout";
   auto mb = ParseMsg(layout->bytes[1], "MiniBlockLayout");
   ASSERT_TRUE(mb.ok());
-  ASSERT_FALSE(mb->Has(1) || mb->Has(2)) << "rep/def levels in a non-nullable column";
+  ASSERT_FALSE(mb->Has(1)) << "repetition levels in a flat column";
+  const bool has_def = mb->Has(2);
+  int def_width = -1;
+  if (has_def) {
+    // Def levels of a page with more than 1024 levels: OutOfLineBitpacking(16, Flat(w)).
+    auto [arm, oob] = Arm(mb->bytes[2]);
+    ASSERT_EQ(arm, 4u) << "def levels not out-of-line bitpacked";
+    ASSERT_EQ(oob.ints[1], 16u);
+    auto [farm, flat] = Arm(oob.bytes[3]);
+    ASSERT_EQ(farm, 1u);
+    def_width = static_cast<int>(flat.ints[1]);
+    result->def_path = "out_of_line_bitpacking(16, " + std::to_string(def_width) + ")";
+  }
   ASSERT_FALSE(mb->Has(4)) << "dictionary";
   const std::string_view value_encoding = mb->bytes[3];
   const int64_t num_buffers = static_cast<int64_t>(mb->ints[7]);
@@ -226,13 +241,30 @@ void DecodeColumn(const std::string& file, const ColumnInfo& column, ColumnResul
     int64_t off = 2;  // num_levels
     uint16_t num_levels;
     std::memcpy(&num_levels, chunk, 2);
-    EXPECT_EQ(num_levels, 0);
+    uint16_t def_size = 0;
+    if (has_def) {
+      EXPECT_EQ(num_levels, n);
+      std::memcpy(&def_size, chunk + off, 2);
+      off += 2;
+    } else {
+      EXPECT_EQ(num_levels, 0);
+    }
     std::vector<int64_t> sizes;
     for (int64_t b = 0; b < num_buffers; ++b) {
       uint32_t s = 0;
       std::memcpy(&s, chunk + off, word);
       sizes.push_back(s);
       off += word;
+    }
+    if (has_def) {
+      off = (off + 7) / 8 * 8;
+      ASSERT_LE(off + def_size, chunk_bytes);
+      std::vector<uint16_t> levels(num_levels);
+      Status st = DecodeOutOfLineBitpacked(chunk + off, def_size, 16, def_width, num_levels,
+                                           reinterpret_cast<uint8_t*>(levels.data()));
+      ASSERT_TRUE(st.ok()) << st.ToString();
+      result->def.insert(result->def.end(), levels.begin(), levels.end());
+      off += def_size;
     }
     std::vector<Bytes> buffers;
     for (int64_t s : sizes) {
@@ -292,6 +324,7 @@ TEST_P(CodecsGolden, DecodesEngineWrittenChunks) {
       {"i32_rle", "rle(32)"},
       {"f64_bss", "general(2)/bss(64)"},
       {"f32_bss", "general(2)/bss(32)"},
+      {"i32_nullable", "inline_bitpacking(32)"},
   };
   const auto& fields = (*ds)->schema()->fields();
   ASSERT_EQ(fields.size(), want_path.size());
@@ -331,10 +364,27 @@ TEST_P(CodecsGolden, DecodesEngineWrittenChunks) {
     } else {
       const bool is_signed = type[0] == 'i';
       ASSERT_EQ(static_cast<int64_t>(got.fixed.size()), num_rows * got.bits / 8);
+      const bool nullable = name == "i32_nullable";
+      if (nullable) {
+        // NULLABLE_ITEM: def 1 = null; null slots still occupy a value.
+        EXPECT_EQ(got.def_path, "out_of_line_bitpacking(16, 1)");
+        ASSERT_EQ(static_cast<int64_t>(got.def.size()), num_rows);
+      } else {
+        EXPECT_TRUE(got.def_path.empty());
+      }
+      int64_t nulls = 0;
       for (int64_t i = 0; i < num_rows; ++i) {
+        if (nullable) {
+          ASSERT_EQ(got.def[i], values[i].is_null() ? 1 : 0) << "row " << i;
+          if (values[i].is_null()) {
+            ++nulls;
+            continue;
+          }
+        }
         ASSERT_EQ(SignedValue(got.fixed, got.bits, i, is_signed), values[i].get<int64_t>())
             << "row " << i;
       }
+      if (nullable) EXPECT_GT(nulls, 30);
     }
   }
 }
