@@ -46,6 +46,7 @@ Status ReadStringMap(ProtoReader* r, WireType type, std::map<std::string, std::s
 Result<LanceField> ReadField(ProtoReader* outer, WireType type) {
   LF_ASSIGN_OR_RETURN(ProtoReader r, outer->ReadMessage(type, outer->what() + " field"));
   LanceField field;
+  field.nullable = false;  // proto3: an absent `nullable` is false
   uint32_t f;
   WireType t;
   while (!r.done()) {
@@ -73,8 +74,35 @@ Result<LanceField> ReadField(ProtoReader* outer, WireType type) {
         LF_ASSIGN_OR_RETURN(field.nullable, r.ReadBool(t));
         break;
       }
+      case 7: {
+        LF_ASSIGN_OR_RETURN(field.legacy_encoding, r.ReadInt32(t));
+        break;
+      }
+      case 8: {
+        LF_ASSIGN_OR_RETURN(ProtoReader d, r.ReadMessage(t, r.what() + " dictionary"));
+        LegacyDictionaryRef dict;
+        uint32_t df;
+        WireType dt;
+        while (!d.done()) {
+          LF_RETURN_NOT_OK(d.NextField(&df, &dt));
+          if (df == 1) {
+            LF_ASSIGN_OR_RETURN(dict.offset, d.ReadInt64(dt));
+          } else if (df == 2) {
+            LF_ASSIGN_OR_RETURN(dict.length, d.ReadInt64(dt));
+          } else {
+            LF_RETURN_NOT_OK(d.Skip(dt));
+          }
+        }
+        if (dict.offset < 0 || dict.length < 0) {
+          return r.Error("field '" + field.name + "' has dictionary offset " +
+                         std::to_string(dict.offset) + " length " +
+                         std::to_string(dict.length));
+        }
+        field.legacy_dictionary = dict;
+        break;
+      }
       case 10: LF_RETURN_NOT_OK(ReadMapEntry(&r, t, &field.metadata)); break;
-      default: LF_RETURN_NOT_OK(r.Skip(t)); break;  // type, encoding, dictionary, ...
+      default: LF_RETURN_NOT_OK(r.Skip(t)); break;  // type, extension name, ...
     }
   }
   if (field.parent_id < -1) {

@@ -34,6 +34,19 @@ inline constexpr uint64_t kSupportedReaderFlags = kFlagDeletionFiles | kFlagStab
                                                   kFlagUseV2Format | kFlagTableConfig |
                                                   kFlagBasePaths | kFlagDisableTransactionFile;
 
+// Field.dictionary of protos/file.proto, used by legacy (0.1) files only: where the values of
+// a dictionary-encoded field are stored. `offset` is a byte position in the file holding the
+// schema it came from (the manifest file for a table manifest; the data file itself for the
+// schema embedded in a legacy data file); `length` is the number of dictionary values.
+struct LegacyDictionaryRef {
+  int64_t offset = 0;
+  int64_t length = 0;
+};
+
+// Field.encoding of protos/file.proto (legacy v1 files; 2.x writers still fill it in).
+enum class LegacyEncoding : int32_t { kNone = 0, kPlain = 1, kVarBinary = 2, kDictionary = 3,
+                                      kRle = 4 };
+
 // One entry of the flattened (pre-order) schema.
 struct LanceField {
   int32_t id = 0;
@@ -45,6 +58,10 @@ struct LanceField {
   // Path of child indices from the Arrow schema root to this field: {top-level index, child
   // index, ...}. List items are child 0 of their list.
   std::vector<int> arrow_path;
+  // Legacy (0.1) data only; see LegacyEncoding / LegacyDictionaryRef. The raw enum value is
+  // kept (unknown values included) for the legacy reader to judge.
+  int32_t legacy_encoding = 0;
+  std::optional<LegacyDictionaryRef> legacy_dictionary;
 };
 
 struct DataFile {
