@@ -18,7 +18,6 @@
 namespace lanceflow::arrow {
 namespace {
 
-
 Status CheckIndices(const ArrayData& values, const int64_t* indices, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     if (indices[i] < -1 || indices[i] >= values.length) {
@@ -120,8 +119,8 @@ BufferPtr TakeBits(const ArrayData& values, const int64_t* indices, int64_t n) {
 }
 
 template <typename OffsetT>
-Result<std::pair<BufferPtr, BufferPtr>> TakeBinary(const ArrayData& values,
-                                                   const int64_t* indices, int64_t n) {
+Result<std::pair<BufferPtr, BufferPtr>> TakeBinary(const ArrayData& values, const int64_t* indices,
+                                                   int64_t n) {
   BufferBuilder offsets;
   offsets.Resize((n + 1) * static_cast<int64_t>(sizeof(OffsetT)));
   OffsetT* out_offsets = offsets.mutable_data_as<OffsetT>();
@@ -134,16 +133,16 @@ Result<std::pair<BufferPtr, BufferPtr>> TakeBinary(const ArrayData& values,
                static_cast<int64_t>(in_offsets[indices[i]]);
       if (total > static_cast<int64_t>(std::numeric_limits<OffsetT>::max())) {
         return Status::Invalid("take: result holds more than " +
-                               std::to_string(std::numeric_limits<OffsetT>::max()) +
-                               " bytes of " + values.type->ToString() + " values");
+                               std::to_string(std::numeric_limits<OffsetT>::max()) + " bytes of " +
+                               values.type->ToString() + " values");
       }
     }
   }
   out_offsets[n] = static_cast<OffsetT>(total);
   BufferBuilder data;
   data.Resize(total);
-  const uint8_t* src = values.buffers.size() > 2 && values.buffers[2] ? values.buffers[2]->data()
-                                                                      : nullptr;
+  const uint8_t* src =
+      values.buffers.size() > 2 && values.buffers[2] ? values.buffers[2]->data() : nullptr;
   uint8_t* dst = data.mutable_data();
   for (int64_t i = 0; i < n; ++i) {
     if (indices[i] < 0) continue;
@@ -235,9 +234,8 @@ Result<ArrayDataPtr> TakeImpl(const ArrayData& values, const int64_t* indices, i
         const int64_t first = indices[i] < 0 ? -1 : (values.offset + indices[i]) * size;
         for (int64_t k = 0; k < size; ++k) child_indices.push_back(first < 0 ? -1 : first + k);
       }
-      LF_ASSIGN_OR_RETURN(ArrayDataPtr child,
-                          TakeImpl(*values.children[0], child_indices.data(),
-                                   static_cast<int64_t>(child_indices.size())));
+      LF_ASSIGN_OR_RETURN(ArrayDataPtr child, TakeImpl(*values.children[0], child_indices.data(),
+                                                       static_cast<int64_t>(child_indices.size())));
       out->children.push_back(std::move(child));
       break;
     }
@@ -248,9 +246,9 @@ Result<ArrayDataPtr> TakeImpl(const ArrayData& values, const int64_t* indices, i
       LF_RETURN_NOT_OK(TakeList<int64_t>(values, indices, n, out.get()));
       break;
     case TypeId::kDictionary: {
-      LF_ASSIGN_OR_RETURN(BufferPtr idx,
-                          TakeFixedWidthValues(values, values.type->index_type()->byte_width(),
-                                               indices, n));
+      LF_ASSIGN_OR_RETURN(
+          BufferPtr idx,
+          TakeFixedWidthValues(values, values.type->index_type()->byte_width(), indices, n));
       out->buffers.push_back(std::move(idx));
       out->dictionary = values.dictionary;
       break;
@@ -258,8 +256,8 @@ Result<ArrayDataPtr> TakeImpl(const ArrayData& values, const int64_t* indices, i
     default: {
       // Every remaining type is fixed-width: integers, floats, dates, times, timestamps,
       // durations, decimals, fixed_size_binary.
-      LF_ASSIGN_OR_RETURN(BufferPtr data, TakeFixedWidthValues(values, values.type->byte_width(),
-                                                               indices, n));
+      LF_ASSIGN_OR_RETURN(BufferPtr data,
+                          TakeFixedWidthValues(values, values.type->byte_width(), indices, n));
       out->buffers.push_back(std::move(data));
       break;
     }
@@ -284,16 +282,14 @@ Result<ArrayDataPtr> Take(const ArrayData& values, const int64_t* indices, int64
   return TakeImpl(values, indices, n);
 }
 
-Result<ArrayDataPtr> Filter(const ArrayData& values, const uint8_t* selection,
-                            int64_t bit_offset) {
+Result<ArrayDataPtr> Filter(const ArrayData& values, const uint8_t* selection, int64_t bit_offset) {
   const std::vector<int64_t> idx = SelectedIndices(selection, bit_offset, values.length);
   return TakeImpl(values, idx.data(), static_cast<int64_t>(idx.size()));
 }
 
 Result<ArrayDataPtr> DecodeDictionary(const ArrayData& array) {
   if (array.type->id() != TypeId::kDictionary || !array.dictionary) {
-    return Status::Invalid("decode dictionary: not a dictionary array: " +
-                           array.type->ToString());
+    return Status::Invalid("decode dictionary: not a dictionary array: " + array.type->ToString());
   }
   std::vector<int64_t> idx(static_cast<size_t>(array.length));
   const DataType& index_type = *array.type->index_type();

@@ -94,9 +94,9 @@ TEST(TakeTest, StructOfSliceWithNullParent) {
 
 TEST(TakeTest, DictionaryDecodes) {
   auto dict = Strings({"x", "y", "z"});
-  auto arr = testing::MakeData(dictionary(int32(), utf8()), 4,
-                               {Bits("1011"), testing::BufferOf(std::vector<int32_t>{2, 9, 0, 2})},
-                               1);
+  auto arr =
+      testing::MakeData(dictionary(int32(), utf8()), 4,
+                        {Bits("1011"), testing::BufferOf(std::vector<int32_t>{2, 9, 0, 2})}, 1);
   arr->dictionary = dict;
   auto decoded = DecodeDictionary(*arr);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();

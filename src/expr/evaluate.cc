@@ -69,7 +69,8 @@ std::vector<int64_t> Selection::Indices() const {
   const uint8_t* bits = bitmap_->data();
   for (int64_t w = 0; w < NumWords(length_); ++w) {
     uint64_t word = 0;
-    std::memcpy(&word, bits + w * 8, static_cast<size_t>(std::min<int64_t>(8, (length_ + 7) / 8 - w * 8)));
+    std::memcpy(&word, bits + w * 8,
+                static_cast<size_t>(std::min<int64_t>(8, (length_ + 7) / 8 - w * 8)));
     while (word != 0) {
       const int b = std::countr_zero(word);
       const int64_t i = w * 64 + b;
@@ -114,21 +115,46 @@ bool IsTemporal(TypeId id) {
 // Range of an integer type as int128.
 void IntRange(TypeId id, int128* lo, int128* hi) {
   switch (id) {
-    case TypeId::kInt8: *lo = INT8_MIN; *hi = INT8_MAX; return;
-    case TypeId::kInt16: *lo = INT16_MIN; *hi = INT16_MAX; return;
-    case TypeId::kInt32: *lo = INT32_MIN; *hi = INT32_MAX; return;
-    case TypeId::kInt64: *lo = INT64_MIN; *hi = INT64_MAX; return;
-    case TypeId::kUInt8: *lo = 0; *hi = UINT8_MAX; return;
-    case TypeId::kUInt16: *lo = 0; *hi = UINT16_MAX; return;
-    case TypeId::kUInt32: *lo = 0; *hi = UINT32_MAX; return;
-    default: *lo = 0; *hi = UINT64_MAX; return;
+    case TypeId::kInt8:
+      *lo = INT8_MIN;
+      *hi = INT8_MAX;
+      return;
+    case TypeId::kInt16:
+      *lo = INT16_MIN;
+      *hi = INT16_MAX;
+      return;
+    case TypeId::kInt32:
+      *lo = INT32_MIN;
+      *hi = INT32_MAX;
+      return;
+    case TypeId::kInt64:
+      *lo = INT64_MIN;
+      *hi = INT64_MAX;
+      return;
+    case TypeId::kUInt8:
+      *lo = 0;
+      *hi = UINT8_MAX;
+      return;
+    case TypeId::kUInt16:
+      *lo = 0;
+      *hi = UINT16_MAX;
+      return;
+    case TypeId::kUInt32:
+      *lo = 0;
+      *hi = UINT32_MAX;
+      return;
+    default:
+      *lo = 0;
+      *hi = UINT64_MAX;
+      return;
   }
 }
 
 std::string Int128Text(int128 v) {
   if (v == 0) return "0";
   const bool neg = v < 0;
-  unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
   std::string s;
   while (u > 0) {
     s.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -145,10 +171,14 @@ int128 LiteralInt(const Literal& l) {
 
 int64_t UnitsPerSecond(arrow::TimeUnit u) {
   switch (u) {
-    case arrow::TimeUnit::kSecond: return 1;
-    case arrow::TimeUnit::kMilli: return 1000;
-    case arrow::TimeUnit::kMicro: return 1000000;
-    case arrow::TimeUnit::kNano: return 1000000000;
+    case arrow::TimeUnit::kSecond:
+      return 1;
+    case arrow::TimeUnit::kMilli:
+      return 1000;
+    case arrow::TimeUnit::kMicro:
+      return 1000000;
+    case arrow::TimeUnit::kNano:
+      return 1000000000;
   }
   return 1;
 }
@@ -186,10 +216,6 @@ class ColumnValue final : public ValueNode {
         internal::ValidityWords(*c, &cv);
         for (size_t w = 0; w < pv.size(); ++w) cv[w] &= pv[w];
         auto merged = std::make_shared<ArrayData>(*c);
-        if (c->type->id() == TypeId::kStruct || c->type->id() == TypeId::kFixedSizeList) {
-          // Keep the child's own addressing; only the validity changes. A struct/FSL child
-          // addresses its children through its offset, so the offset must stay.
-        }
         BufferBuilder bits;
         bits.Resize(static_cast<int64_t>(cv.size()) * 8);
         std::memcpy(bits.mutable_data(), cv.data(), cv.size() * 8);
@@ -216,35 +242,48 @@ int128 At(const ArrayData& a, int64_t i) {
 
 int128 IntAt(const ArrayData& a, int64_t i) {
   switch (a.type->id()) {
-    case TypeId::kInt8: return At<int8_t>(a, i);
-    case TypeId::kInt16: return At<int16_t>(a, i);
+    case TypeId::kInt8:
+      return At<int8_t>(a, i);
+    case TypeId::kInt16:
+      return At<int16_t>(a, i);
     case TypeId::kInt32:
     case TypeId::kDate32:
-    case TypeId::kTime32: return At<int32_t>(a, i);
-    case TypeId::kUInt8: return At<uint8_t>(a, i);
-    case TypeId::kUInt16: return At<uint16_t>(a, i);
-    case TypeId::kUInt32: return At<uint32_t>(a, i);
-    case TypeId::kUInt64: return At<uint64_t>(a, i);
-    case TypeId::kBool: return arrow::GetBit(a.buffers[1]->data(), a.offset + i) ? 1 : 0;
+    case TypeId::kTime32:
+      return At<int32_t>(a, i);
+    case TypeId::kUInt8:
+      return At<uint8_t>(a, i);
+    case TypeId::kUInt16:
+      return At<uint16_t>(a, i);
+    case TypeId::kUInt32:
+      return At<uint32_t>(a, i);
+    case TypeId::kUInt64:
+      return At<uint64_t>(a, i);
+    case TypeId::kBool:
+      return arrow::GetBit(a.buffers[1]->data(), a.offset + i) ? 1 : 0;
     case TypeId::kDecimal128: {
       int128 v;
       std::memcpy(&v, a.buffers[1]->data() + (a.offset + i) * 16, 16);
       return v;
     }
-    default: return At<int64_t>(a, i);  // int64, date64, time64, timestamp, duration
+    default:
+      return At<int64_t>(a, i);  // int64, date64, time64, timestamp, duration
   }
 }
 
 double FloatAt(const ArrayData& a, int64_t i) {
   switch (a.type->id()) {
-    case TypeId::kFloat16: return arrow::HalfToFloat(a.values<uint16_t>()[i]);
-    case TypeId::kFloat32: return a.values<float>()[i];
-    case TypeId::kFloat64: return a.values<double>()[i];
+    case TypeId::kFloat16:
+      return arrow::HalfToFloat(a.values<uint16_t>()[i]);
+    case TypeId::kFloat32:
+      return a.values<float>()[i];
+    case TypeId::kFloat64:
+      return a.values<double>()[i];
     case TypeId::kDecimal128: {
       double scale = std::pow(10.0, a.type->scale());
       return static_cast<double>(IntAt(a, i)) / scale;
     }
-    default: return static_cast<double>(IntAt(a, i));
+    default:
+      return static_cast<double>(IntAt(a, i));
   }
 }
 
@@ -276,20 +315,34 @@ ArrayDataPtr MakeFixed(DataTypePtr type, const std::vector<T>& values, const Wor
 
 DataTypePtr CastResultType(CastType t) {
   switch (t) {
-    case CastType::kBoolean: return arrow::boolean();
-    case CastType::kInt8: return arrow::int8();
-    case CastType::kInt16: return arrow::int16();
-    case CastType::kInt32: return arrow::int32();
-    case CastType::kInt64: return arrow::int64();
-    case CastType::kUInt8: return arrow::uint8();
-    case CastType::kUInt16: return arrow::uint16();
-    case CastType::kUInt32: return arrow::uint32();
-    case CastType::kUInt64: return arrow::uint64();
-    case CastType::kFloat32: return arrow::float32();
-    case CastType::kFloat64: return arrow::float64();
-    case CastType::kString: return arrow::utf8();
-    case CastType::kDate: return arrow::date32();
-    case CastType::kTimestamp: return arrow::timestamp(arrow::TimeUnit::kNano);
+    case CastType::kBoolean:
+      return arrow::boolean();
+    case CastType::kInt8:
+      return arrow::int8();
+    case CastType::kInt16:
+      return arrow::int16();
+    case CastType::kInt32:
+      return arrow::int32();
+    case CastType::kInt64:
+      return arrow::int64();
+    case CastType::kUInt8:
+      return arrow::uint8();
+    case CastType::kUInt16:
+      return arrow::uint16();
+    case CastType::kUInt32:
+      return arrow::uint32();
+    case CastType::kUInt64:
+      return arrow::uint64();
+    case CastType::kFloat32:
+      return arrow::float32();
+    case CastType::kFloat64:
+      return arrow::float64();
+    case CastType::kString:
+      return arrow::utf8();
+    case CastType::kDate:
+      return arrow::date32();
+    case CastType::kTimestamp:
+      return arrow::timestamp(arrow::TimeUnit::kNano);
   }
   return arrow::utf8();
 }
@@ -331,8 +384,7 @@ class CastValue final : public ValueNode {
     const TypeId from = in->type->id();
     auto fail = [&](const std::string& value) {
       return Status::Invalid("filter: " + label + ": cannot cast value " + value + " of " +
-                             input->label + " (" + TypeText(*in->type) + ") to " +
-                             TypeText(*type));
+                             input->label + " (" + TypeText(*in->type) + ") to " + TypeText(*type));
     };
     switch (to) {
       case CastType::kBoolean: {
@@ -349,9 +401,10 @@ class CastValue final : public ValueNode {
       case CastType::kFloat64: {
         std::vector<double> d(static_cast<size_t>(n));
         for (int64_t i = 0; i < n; ++i) {
-          if (is_valid(i)) d[static_cast<size_t>(i)] = IsFloat(from) || from == TypeId::kDecimal128
-                                                           ? FloatAt(*in, i)
-                                                           : static_cast<double>(IntAt(*in, i));
+          if (is_valid(i))
+            d[static_cast<size_t>(i)] = IsFloat(from) || from == TypeId::kDecimal128
+                                            ? FloatAt(*in, i)
+                                            : static_cast<double>(IntAt(*in, i));
         }
         if (to == CastType::kFloat64) return MakeFixed<double>(type, d, valid, n);
         std::vector<float> f(d.begin(), d.end());
@@ -447,14 +500,22 @@ class CastValue final : public ValueNode {
       wide[static_cast<size_t>(i)] = v;
     }
     switch (type->id()) {
-      case TypeId::kInt8: return MakeFixed<int8_t>(type, std::vector<int8_t>(wide.begin(), wide.end()), valid, n);
-      case TypeId::kInt16: return MakeFixed<int16_t>(type, std::vector<int16_t>(wide.begin(), wide.end()), valid, n);
-      case TypeId::kInt32: return MakeFixed<int32_t>(type, std::vector<int32_t>(wide.begin(), wide.end()), valid, n);
-      case TypeId::kInt64: return MakeFixed<int64_t>(type, std::vector<int64_t>(wide.begin(), wide.end()), valid, n);
-      case TypeId::kUInt8: return MakeFixed<uint8_t>(type, std::vector<uint8_t>(wide.begin(), wide.end()), valid, n);
-      case TypeId::kUInt16: return MakeFixed<uint16_t>(type, std::vector<uint16_t>(wide.begin(), wide.end()), valid, n);
-      case TypeId::kUInt32: return MakeFixed<uint32_t>(type, std::vector<uint32_t>(wide.begin(), wide.end()), valid, n);
-      default: return MakeFixed<uint64_t>(type, std::vector<uint64_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kInt8:
+        return MakeFixed<int8_t>(type, std::vector<int8_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kInt16:
+        return MakeFixed<int16_t>(type, std::vector<int16_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kInt32:
+        return MakeFixed<int32_t>(type, std::vector<int32_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kInt64:
+        return MakeFixed<int64_t>(type, std::vector<int64_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kUInt8:
+        return MakeFixed<uint8_t>(type, std::vector<uint8_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kUInt16:
+        return MakeFixed<uint16_t>(type, std::vector<uint16_t>(wide.begin(), wide.end()), valid, n);
+      case TypeId::kUInt32:
+        return MakeFixed<uint32_t>(type, std::vector<uint32_t>(wide.begin(), wide.end()), valid, n);
+      default:
+        return MakeFixed<uint64_t>(type, std::vector<uint64_t>(wide.begin(), wide.end()), valid, n);
     }
   }
 };
@@ -550,7 +611,9 @@ class IsPred final : public PredNode {
     const int64_t n = batch.num_rows();
     for (size_t w = 0; w < out->t.size(); ++w) {
       const uint64_t mask = w + 1 == out->t.size() ? TailMask(n) : ~uint64_t{0};
-      uint64_t hit = test == kTrue ? out->t[w] : test == kFalse ? out->f[w] : ~(out->t[w] | out->f[w]);
+      uint64_t hit = test == kTrue    ? out->t[w]
+                     : test == kFalse ? out->f[w]
+                                      : ~(out->t[w] | out->f[w]);
       hit &= mask;
       if (negated) hit = ~hit & mask;
       out->t[w] = hit;
@@ -609,12 +672,24 @@ void CompareLoop(const T* v, int64_t n, Cmp cmp, Words* out) {
 template <typename T>
 void CompareOrdered(const T* v, int64_t n, T lit, CompareOp op, Words* out) {
   switch (op) {
-    case CompareOp::kEq: return CompareLoop(v, n, [lit](T x) { return x == lit; }, out);
-    case CompareOp::kNe: return CompareLoop(v, n, [lit](T x) { return x != lit; }, out);
-    case CompareOp::kLt: return CompareLoop(v, n, [lit](T x) { return x < lit; }, out);
-    case CompareOp::kLe: return CompareLoop(v, n, [lit](T x) { return x <= lit; }, out);
-    case CompareOp::kGt: return CompareLoop(v, n, [lit](T x) { return x > lit; }, out);
-    case CompareOp::kGe: return CompareLoop(v, n, [lit](T x) { return x >= lit; }, out);
+    case CompareOp::kEq:
+      return CompareLoop(
+          v, n, [lit](T x) { return x == lit; }, out);
+    case CompareOp::kNe:
+      return CompareLoop(
+          v, n, [lit](T x) { return x != lit; }, out);
+    case CompareOp::kLt:
+      return CompareLoop(
+          v, n, [lit](T x) { return x < lit; }, out);
+    case CompareOp::kLe:
+      return CompareLoop(
+          v, n, [lit](T x) { return x <= lit; }, out);
+    case CompareOp::kGt:
+      return CompareLoop(
+          v, n, [lit](T x) { return x > lit; }, out);
+    case CompareOp::kGe:
+      return CompareLoop(
+          v, n, [lit](T x) { return x >= lit; }, out);
   }
 }
 
@@ -625,38 +700,57 @@ void CompareFloat(const T* v, int64_t n, T lit, CompareOp op, Words* out) {
   auto high_nan = [](T x) { return std::isnan(x) && !std::signbit(x); };
   auto low_nan = [](T x) { return std::isnan(x) && std::signbit(x); };
   switch (op) {
-    case CompareOp::kEq: return CompareLoop(v, n, [lit](T x) { return x == lit; }, out);
-    case CompareOp::kNe: return CompareLoop(v, n, [lit](T x) { return !(x == lit); }, out);
+    case CompareOp::kEq:
+      return CompareLoop(
+          v, n, [lit](T x) { return x == lit; }, out);
+    case CompareOp::kNe:
+      return CompareLoop(
+          v, n, [lit](T x) { return !(x == lit); }, out);
     case CompareOp::kLt:
-      return CompareLoop(v, n, [=](T x) { return x < lit || low_nan(x); }, out);
+      return CompareLoop(
+          v, n, [=](T x) { return x < lit || low_nan(x); }, out);
     case CompareOp::kLe:
-      return CompareLoop(v, n, [=](T x) { return x <= lit || low_nan(x); }, out);
+      return CompareLoop(
+          v, n, [=](T x) { return x <= lit || low_nan(x); }, out);
     case CompareOp::kGt:
-      return CompareLoop(v, n, [=](T x) { return x > lit || high_nan(x); }, out);
+      return CompareLoop(
+          v, n, [=](T x) { return x > lit || high_nan(x); }, out);
     case CompareOp::kGe:
-      return CompareLoop(v, n, [=](T x) { return x >= lit || high_nan(x); }, out);
+      return CompareLoop(
+          v, n, [=](T x) { return x >= lit || high_nan(x); }, out);
   }
 }
 
 bool ApplyOp(CompareOp op, int c) {  // c: <0, 0, >0
   switch (op) {
-    case CompareOp::kEq: return c == 0;
-    case CompareOp::kNe: return c != 0;
-    case CompareOp::kLt: return c < 0;
-    case CompareOp::kLe: return c <= 0;
-    case CompareOp::kGt: return c > 0;
-    case CompareOp::kGe: return c >= 0;
+    case CompareOp::kEq:
+      return c == 0;
+    case CompareOp::kNe:
+      return c != 0;
+    case CompareOp::kLt:
+      return c < 0;
+    case CompareOp::kLe:
+      return c <= 0;
+    case CompareOp::kGt:
+      return c > 0;
+    case CompareOp::kGe:
+      return c >= 0;
   }
   return false;
 }
 
 CompareOp Flip(CompareOp op) {
   switch (op) {
-    case CompareOp::kLt: return CompareOp::kGt;
-    case CompareOp::kLe: return CompareOp::kGe;
-    case CompareOp::kGt: return CompareOp::kLt;
-    case CompareOp::kGe: return CompareOp::kLe;
-    default: return op;
+    case CompareOp::kLt:
+      return CompareOp::kGt;
+    case CompareOp::kLe:
+      return CompareOp::kGe;
+    case CompareOp::kGt:
+      return CompareOp::kLt;
+    case CompareOp::kGe:
+      return CompareOp::kLe;
+    default:
+      return op;
   }
 }
 
@@ -687,19 +781,39 @@ class CompareScalarPred final : public PredNode {
       return Status::OK();
     }
     switch (a->type->id()) {
-      case TypeId::kInt8: CompareOrdered<int8_t>(a->values<int8_t>(), n, static_cast<int8_t>(lit.i), op, &res); break;
-      case TypeId::kInt16: CompareOrdered<int16_t>(a->values<int16_t>(), n, static_cast<int16_t>(lit.i), op, &res); break;
+      case TypeId::kInt8:
+        CompareOrdered<int8_t>(a->values<int8_t>(), n, static_cast<int8_t>(lit.i), op, &res);
+        break;
+      case TypeId::kInt16:
+        CompareOrdered<int16_t>(a->values<int16_t>(), n, static_cast<int16_t>(lit.i), op, &res);
+        break;
       case TypeId::kInt32:
-      case TypeId::kDate32: CompareOrdered<int32_t>(a->values<int32_t>(), n, static_cast<int32_t>(lit.i), op, &res); break;
+      case TypeId::kDate32:
+        CompareOrdered<int32_t>(a->values<int32_t>(), n, static_cast<int32_t>(lit.i), op, &res);
+        break;
       case TypeId::kInt64:
       case TypeId::kDate64:
-      case TypeId::kTimestamp: CompareOrdered<int64_t>(a->values<int64_t>(), n, lit.i, op, &res); break;
-      case TypeId::kUInt8: CompareOrdered<uint8_t>(a->values<uint8_t>(), n, static_cast<uint8_t>(lit.u), op, &res); break;
-      case TypeId::kUInt16: CompareOrdered<uint16_t>(a->values<uint16_t>(), n, static_cast<uint16_t>(lit.u), op, &res); break;
-      case TypeId::kUInt32: CompareOrdered<uint32_t>(a->values<uint32_t>(), n, static_cast<uint32_t>(lit.u), op, &res); break;
-      case TypeId::kUInt64: CompareOrdered<uint64_t>(a->values<uint64_t>(), n, lit.u, op, &res); break;
-      case TypeId::kFloat32: CompareFloat<float>(a->values<float>(), n, lit.f, op, &res); break;
-      case TypeId::kFloat64: CompareFloat<double>(a->values<double>(), n, lit.d, op, &res); break;
+      case TypeId::kTimestamp:
+        CompareOrdered<int64_t>(a->values<int64_t>(), n, lit.i, op, &res);
+        break;
+      case TypeId::kUInt8:
+        CompareOrdered<uint8_t>(a->values<uint8_t>(), n, static_cast<uint8_t>(lit.u), op, &res);
+        break;
+      case TypeId::kUInt16:
+        CompareOrdered<uint16_t>(a->values<uint16_t>(), n, static_cast<uint16_t>(lit.u), op, &res);
+        break;
+      case TypeId::kUInt32:
+        CompareOrdered<uint32_t>(a->values<uint32_t>(), n, static_cast<uint32_t>(lit.u), op, &res);
+        break;
+      case TypeId::kUInt64:
+        CompareOrdered<uint64_t>(a->values<uint64_t>(), n, lit.u, op, &res);
+        break;
+      case TypeId::kFloat32:
+        CompareFloat<float>(a->values<float>(), n, lit.f, op, &res);
+        break;
+      case TypeId::kFloat64:
+        CompareFloat<double>(a->values<double>(), n, lit.d, op, &res);
+        break;
       case TypeId::kDecimal128: {
         std::vector<int128> v(static_cast<size_t>(n));
         std::memcpy(v.data(), a->buffers[1]->data() + a->offset * 16, static_cast<size_t>(n) * 16);
@@ -708,7 +822,8 @@ class CompareScalarPred final : public PredNode {
       }
       case TypeId::kBool: {
         std::vector<uint8_t> v(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = arrow::GetBit(a->buffers[1]->data(), a->offset + i);
+        for (int64_t i = 0; i < n; ++i)
+          v[static_cast<size_t>(i)] = arrow::GetBit(a->buffers[1]->data(), a->offset + i);
         CompareOrdered<uint8_t>(v.data(), n, lit.b ? 1 : 0, op, &res);
         break;
       }
@@ -823,8 +938,8 @@ class CompareGenericPred final : public PredNode {
         v *= 1000000000 / UnitsPerSecond(a->type->unit());
       }
       if (o.check_ns_range && (v < INT64_MIN || v > INT64_MAX)) {
-        return Status::Invalid("filter: " + o.value->label + ": cannot cast " +
-                               TypeText(*a->type) + " value " + Int128Text(IntAt(*a, i)) +
+        return Status::Invalid("filter: " + o.value->label + ": cannot cast " + TypeText(*a->type) +
+                               " value " + Int128Text(IntAt(*a, i)) +
                                " to timestamp[ns] (out of range)");
       }
       return v;
@@ -927,8 +1042,7 @@ class Binder {
 
  private:
   static bool IsValueExpr(const Expr& e) {
-    return e.kind == ExprKind::kColumn || e.kind == ExprKind::kCast ||
-           e.kind == ExprKind::kLiteral;
+    return e.kind == ExprKind::kColumn || e.kind == ExprKind::kCast || e.kind == ExprKind::kLiteral;
   }
 
   static PredPtr Negate(PredPtr p, bool negated) {
@@ -1104,8 +1218,10 @@ class Binder {
       return x < y ? -1 : x > y ? 1 : 0;
     }
     if (num(a) && num(b)) {
-      const double x = a.kind == LiteralKind::kFloat ? a.float_value : static_cast<double>(LiteralInt(a));
-      const double y = b.kind == LiteralKind::kFloat ? b.float_value : static_cast<double>(LiteralInt(b));
+      const double x =
+          a.kind == LiteralKind::kFloat ? a.float_value : static_cast<double>(LiteralInt(a));
+      const double y =
+          b.kind == LiteralKind::kFloat ? b.float_value : static_cast<double>(LiteralInt(b));
       return x < y ? -1 : x > y ? 1 : 0;
     }
     if (a.kind != b.kind) {
@@ -1113,9 +1229,12 @@ class Binder {
       return 0;
     }
     switch (a.kind) {
-      case LiteralKind::kBool: return static_cast<int>(a.bool_value) - static_cast<int>(b.bool_value);
-      case LiteralKind::kString: return a.text.compare(b.text) < 0 ? -1 : a.text == b.text ? 0 : 1;
-      case LiteralKind::kDate: return a.date_days < b.date_days ? -1 : a.date_days > b.date_days ? 1 : 0;
+      case LiteralKind::kBool:
+        return static_cast<int>(a.bool_value) - static_cast<int>(b.bool_value);
+      case LiteralKind::kString:
+        return a.text.compare(b.text) < 0 ? -1 : a.text == b.text ? 0 : 1;
+      case LiteralKind::kDate:
+        return a.date_days < b.date_days ? -1 : a.date_days > b.date_days ? 1 : 0;
       case LiteralKind::kTimestamp: {
         const int128 x = int128{a.timestamp.UtcSeconds()} * 1000000000 + a.timestamp.nanos;
         const int128 y = int128{b.timestamp.UtcSeconds()} * 1000000000 + b.timestamp.nanos;
@@ -1129,8 +1248,8 @@ class Binder {
 
   // DataFusion's unwrap-cast rewrite: CAST(x AS <int>) op <integer literal> compares x itself
   // when x is an integer and the literal fits x's type.
-  static const Expr* UnwrapIntCast(const Expr& e, const Literal& lit, const arrow::Schema& schema,
-                                   Binder* self, std::unique_ptr<ValueNode>* inner) {
+  static const Expr* UnwrapIntCast(const Expr& e, const Literal& lit, Binder* self,
+                                   std::unique_ptr<ValueNode>* inner) {
     if (e.kind != ExprKind::kCast || lit.kind != LiteralKind::kInteger) return nullptr;
     const CastType ct = e.cast_type;
     if (ct == CastType::kBoolean || ct == CastType::kFloat32 || ct == CastType::kFloat64 ||
@@ -1145,7 +1264,6 @@ class Binder {
     const int128 x = LiteralInt(lit);
     if (x < lo || x > hi) return nullptr;
     *inner = std::move(*in);
-    (void)schema;
     return &e;
   }
 
@@ -1166,7 +1284,7 @@ class Binder {
     if (l_lit) return BindCompare(r, Flip(op), l);
     if (r_lit) {
       std::unique_ptr<ValueNode> inner;
-      if (UnwrapIntCast(l, r.literal, schema_, this, &inner)) {
+      if (UnwrapIntCast(l, r.literal, this, &inner)) {
         return BindValueLiteral(std::move(inner), op, r.literal);
       }
       if (l.kind == ExprKind::kCast && l.cast_type == CastType::kTimestamp &&
@@ -1238,7 +1356,8 @@ class LikePred final : public PredNode {
     internal::ValidityWords(*a, &valid);
     for (int64_t i = 0; i < n; ++i) {
       if (!((valid[static_cast<size_t>(i >> 6)] >> (i & 63)) & 1)) continue;
-      if (matcher->Matches(StringAt(*a, i))) res[static_cast<size_t>(i >> 6)] |= uint64_t{1} << (i & 63);
+      if (matcher->Matches(StringAt(*a, i)))
+        res[static_cast<size_t>(i >> 6)] |= uint64_t{1} << (i & 63);
     }
     FromBits(res, valid, out);
     return Status::OK();

@@ -15,9 +15,9 @@ namespace lanceflow::expr::internal {
 namespace {
 
 bool IsUtcName(const std::string& tz) {
-  static constexpr const char* kNames[] = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal",
-                                           "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT",
-                                           "GMT0", "Etc/GMT0", "Greenwich", "Z", "utc"};
+  static constexpr const char* kNames[] = {
+      "UTC", "Etc/UTC", "Etc/UCT", "UCT",      "Etc/Universal", "Universal", "Etc/Zulu", "Zulu",
+      "GMT", "Etc/GMT", "GMT0",    "Etc/GMT0", "Greenwich",     "Z",         "utc"};
   for (const char* n : kNames) {
     if (tz == n) return true;
   }
@@ -71,8 +71,8 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::Load(const std::string& name) 
                     leap = ReadBE(b, pos + 28, 4), timecnt = ReadBE(b, pos + 32, 4),
                     typecnt = ReadBE(b, pos + 36, 4), charcnt = ReadBE(b, pos + 40, 4);
       if (isut < 0 || isstd < 0 || leap < 0 || timecnt < 0 || typecnt <= 0 || charcnt < 0 ||
-          timecnt > 100000 || typecnt > 256 || charcnt > 100000 || leap > 100000 ||
-          isut > 256 || isstd > 256) {
+          timecnt > 100000 || typecnt > 256 || charcnt > 100000 || leap > 100000 || isut > 256 ||
+          isstd > 256) {
         return bad("counts out of range");
       }
       const size_t data = pos + 44;
@@ -95,8 +95,8 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::Load(const std::string& name) 
         }
         for (int64_t i = 0; i < timecnt; ++i) {
           const int64_t at = ReadBE(b, data + static_cast<size_t>(i * time_bytes), time_bytes);
-          const auto type = static_cast<uint8_t>(
-              b[data + static_cast<size_t>(timecnt * time_bytes + i)]);
+          const auto type =
+              static_cast<uint8_t>(b[data + static_cast<size_t>(timecnt * time_bytes + i)]);
           if (type >= typecnt) return bad("transition type out of range");
           if (!tz->transitions_.empty() && at <= tz->transitions_.back()) {
             return bad("transitions not ascending");

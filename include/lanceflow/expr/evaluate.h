@@ -51,7 +51,7 @@ class Selection {
       : length_(length), count_(count), bitmap_(std::move(bitmap)) {}
 
   int64_t length() const { return length_; }  // rows of the batch evaluated
-  int64_t count() const { return count_; }     // rows selected
+  int64_t count() const { return count_; }    // rows selected
   bool all() const { return count_ == length_; }
   bool none() const { return count_ == 0; }
   const uint8_t* bitmap() const { return bitmap_ ? bitmap_->data() : nullptr; }
