@@ -6,6 +6,7 @@
 
 #include "lanceflow/cloud/cloud_source.h"
 #include "lanceflow/core/log.h"
+#include "lanceflow/lance/local_source.h"
 
 namespace lanceflow::cli {
 namespace {
@@ -58,8 +59,8 @@ Result<std::unique_ptr<source::Source>> OpenSource(const SourceSpec& spec) {
     return Status::Invalid("unsupported source '" + spec.source +
                            "': use a directory path, file:///path or db://PROJECT");
   }
-  return Status::NotImplemented("local LanceDB databases ('" + spec.source +
-                                "') are not readable yet: use db://PROJECT with --host-override");
+  LF_ASSIGN_OR_RETURN(auto src, lance::LocalSource::Open(spec.source));
+  return std::unique_ptr<source::Source>(std::move(src));
 }
 
 }  // namespace lanceflow::cli

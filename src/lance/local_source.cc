@@ -13,6 +13,7 @@
 #include "lanceflow/arrow/builder.h"
 #include "lanceflow/core/thread_pool.h"
 #include "lanceflow/lance/field_reader.h"
+#include "lanceflow/lance/legacy_file.h"
 #include "lanceflow/lance/row_ids.h"
 #include "local_fs.h"
 #include "scan_filter.h"
@@ -88,8 +89,12 @@ struct FragmentState {
 
 struct OpenFile {
   std::shared_ptr<LocalFile> file;
-  std::shared_ptr<const DataFileMetadata> metadata;  // null for legacy files
+  std::shared_ptr<const DataFileMetadata> metadata;      // 2.x files
+  std::shared_ptr<const LegacyFileMetadata> legacy;      // legacy (0.1) files
+  uint64_t num_rows() const { return metadata ? metadata->num_rows : legacy->num_rows; }
 };
+
+bool IsLegacy(const DataFile& df) { return df.file_major_version == 0 && df.file_minor_version < 3; }
 
 Result<std::unique_ptr<FieldReader>> MakeReader(const ScanPlan& plan, const DataFile& df,
                                                 const OpenFile& of, const WorkColumn& col) {
@@ -119,8 +124,10 @@ Result<std::unique_ptr<FieldReader>> MakeReader(const ScanPlan& plan, const Data
     spec.num_rows = of.metadata->num_rows;
     return MakeV21FieldReader(of.metadata, std::move(spec));
   }
-  if (major == 0 && minor == 0) {
-    return Status::NotImplemented(where + ": legacy (0.1) data files are not readable yet");
+  if (IsLegacy(df)) {
+    spec.columns.clear();
+    spec.num_rows = of.legacy->num_rows;
+    return MakeLegacyFieldReader(of.legacy, std::move(spec));
   }
   return Status::NotImplemented(where + ": data file format " + std::to_string(major) + "." +
                                 std::to_string(minor) +
@@ -259,12 +266,16 @@ class LocalScanReader : public arrow::RecordBatchReader {
       LF_ASSIGN_OR_RETURN(std::string path, plan_.dataset->DataFilePath(df));
       OpenFile of;
       LF_ASSIGN_OR_RETURN(of.file, LocalFile::Open(path));
-      if (df.file_major_version != 0 || df.file_minor_version != 0) {
-        auto file = of.file;
-        auto md = ReadDataFileMetadata(
-            file->size(),
-            [file](int64_t offset, int64_t length) { return file->ReadRange(offset, length); },
-            "table " + Quoted(plan_.table) + ": data file " + Quoted("data/" + df.path));
+      auto file = of.file;
+      ReadRangeFunction read = [file](int64_t offset, int64_t length) {
+        return file->ReadRange(offset, length);
+      };
+      const std::string name =
+          "table " + Quoted(plan_.table) + ": data file " + Quoted("data/" + df.path);
+      if (IsLegacy(df)) {
+        LF_ASSIGN_OR_RETURN(of.legacy, ReadLegacyFileMetadata(file->size(), read, name));
+      } else {
+        auto md = ReadDataFileMetadata(file->size(), read, name);
         if (!md.ok()) return md.status();
         of.metadata = std::make_shared<const DataFileMetadata>(std::move(md).value());
       }
@@ -274,7 +285,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
     s->num_rows = frag.physical_rows;
     if (s->num_rows == 0 && !frag.files.empty()) {
       LF_ASSIGN_OR_RETURN(const OpenFile* of, open_file(frag.files[0]));
-      if (of->metadata) s->num_rows = of->metadata->num_rows;
+      s->num_rows = of->num_rows();
     }
     LF_ASSIGN_OR_RETURN(s->deletions, plan_.dataset->ReadDeletions(frag));
 
@@ -321,9 +332,9 @@ class LocalScanReader : public arrow::RecordBatchReader {
       }
       if (holder == nullptr) continue;  // column added later: all null in this fragment
       LF_ASSIGN_OR_RETURN(const OpenFile* of, open_file(*holder));
-      if (of->metadata && of->metadata->num_rows != s->num_rows) {
+      if (of->num_rows() != s->num_rows) {
         return Status::Corrupt(where + ": data file " + Quoted("data/" + holder->path) +
-                               " has " + std::to_string(of->metadata->num_rows) +
+                               " has " + std::to_string(of->num_rows()) +
                                " rows, the fragment " + std::to_string(s->num_rows));
       }
       LF_ASSIGN_OR_RETURN(s->readers[i], MakeReader(plan_, *holder, *of, col));
@@ -389,7 +400,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
     auto batch = std::make_shared<arrow::RecordBatch>(plan_.work_schema, n, std::move(columns));
 
     // Rows to keep: live rows, then those the filter selects.
-    std::vector<uint32_t> keep;
+    std::vector<int64_t> keep;
     bool keep_all = true;
     {
       const auto& d = s.deletions.offsets();
@@ -402,14 +413,14 @@ class LocalScanReader : public arrow::RecordBatchReader {
             ++it;
             continue;
           }
-          keep.push_back(static_cast<uint32_t>(r - p.begin));
+          keep.push_back(static_cast<int64_t>(r - p.begin));
         }
       }
     }
     if (plan_.filter) {
       if (keep_all) {
         keep.resize(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) keep[static_cast<size_t>(i)] = static_cast<uint32_t>(i);
+        for (int64_t i = 0; i < n; ++i) keep[static_cast<size_t>(i)] = i;
         keep_all = false;
       }
       LF_RETURN_NOT_OK(plan_.filter->Select(*batch, &keep));
@@ -418,7 +429,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
       const auto remaining = static_cast<uint64_t>(plan_.limit - emitted_);
       if (keep_all && static_cast<uint64_t>(n) > remaining) {
         keep.resize(remaining);
-        for (uint64_t i = 0; i < remaining; ++i) keep[i] = static_cast<uint32_t>(i);
+        for (uint64_t i = 0; i < remaining; ++i) keep[i] = static_cast<int64_t>(i);
         keep_all = false;
       } else if (!keep_all && keep.size() > remaining) {
         keep.resize(remaining);

@@ -27,11 +27,11 @@ class ScanFilter {
   virtual ~ScanFilter() = default;
   // Keeps the entries of `rows` (ascending row indices of `batch`) for which the filter is
   // true (not false, not NULL).
-  virtual Status Select(const arrow::RecordBatch& batch, std::vector<uint32_t>* rows) = 0;
+  virtual Status Select(const arrow::RecordBatch& batch, std::vector<int64_t>* rows) = 0;
 };
 
 // The rows `rows` (ascending indices) of `array`.
 Result<arrow::ArrayDataPtr> TakeRows(const arrow::ArrayDataPtr& array,
-                                     const std::vector<uint32_t>& rows);
+                                     const std::vector<int64_t>& rows);
 
 }  // namespace lanceflow::lance
