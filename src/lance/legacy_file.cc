@@ -1,11 +1,12 @@
 // Legacy (0.1/0.2) data file metadata: footer, Metadata, embedded schema and page table.
 // Layout: include/lanceflow/lance/legacy_file.h.
+#include "lanceflow/lance/legacy_file.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <utility>
 
-#include "lanceflow/lance/legacy_file.h"
 #include "protobuf_reader.h"
 
 namespace lanceflow::lance {
@@ -27,15 +28,17 @@ class RangeSource {
  public:
   RangeSource(const ReadRangeFunction& read_range, int64_t file_size, BufferPtr tail,
               const std::string& where)
-      : read_range_(read_range), file_size_(file_size), tail_(std::move(tail)),
-        tail_start_(file_size - tail_->size()), where_(where) {}
+      : read_range_(read_range),
+        file_size_(file_size),
+        tail_(std::move(tail)),
+        tail_start_(file_size - tail_->size()),
+        where_(where) {}
 
   Result<BufferPtr> Get(int64_t pos, int64_t len, const std::string& what) const {
     if (pos < 0 || len < 0 || pos > file_size_ || len > file_size_ - pos) {
-      return Status::Corrupt(where_ + ": " + what + " (" + std::to_string(len) +
-                             " bytes at byte " + std::to_string(pos) +
-                             ") lies outside the file of " + std::to_string(file_size_) +
-                             " bytes");
+      return Status::Corrupt(where_ + ": " + what + " (" + std::to_string(len) + " bytes at byte " +
+                             std::to_string(pos) + ") lies outside the file of " +
+                             std::to_string(file_size_) + " bytes");
     }
     if (pos >= tail_start_) return tail_->Slice(pos - tail_start_, len);
     LF_ASSIGN_OR_RETURN(BufferPtr b, read_range_(pos, len));
@@ -86,17 +89,20 @@ Status DecodeMetadata(const Buffer& msg, int64_t base, const std::string& where,
         md->manifest_position = static_cast<int64_t>(v);
         break;
       }
-      case 2: LF_RETURN_NOT_OK(r.ReadRepeatedInt32(t, &offsets)); break;
+      case 2:
+        LF_RETURN_NOT_OK(r.ReadRepeatedInt32(t, &offsets));
+        break;
       case 3: {
         LF_ASSIGN_OR_RETURN(uint64_t v, r.ReadUInt64(t));
         if (v > static_cast<uint64_t>(md->file_size)) {
-          return r.Error("page table position " + std::to_string(v) +
-                         " lies outside the file");
+          return r.Error("page table position " + std::to_string(v) + " lies outside the file");
         }
         md->page_table_position = static_cast<int64_t>(v);
         break;
       }
-      default: LF_RETURN_NOT_OK(r.Skip(t)); break;  // 5 statistics
+      default:
+        LF_RETURN_NOT_OK(r.Skip(t));
+        break;  // 5 statistics
     }
   }
   for (size_t i = 0; i < offsets.size(); ++i) {
@@ -118,8 +124,8 @@ const LegacyPage* LegacyFileMetadata::Page(int32_t field_id, int64_t batch) cons
   if (field_id < min_field_id || field_id > max_field_id || batch < 0 || batch >= batches()) {
     return nullptr;
   }
-  size_t i = static_cast<size_t>((static_cast<int64_t>(field_id) - min_field_id) * batches() +
-                                 batch);
+  size_t i =
+      static_cast<size_t>((static_cast<int64_t>(field_id) - min_field_id) * batches() + batch);
   return i < page_table.size() ? &page_table[i] : nullptr;
 }
 
@@ -152,10 +158,9 @@ Result<std::shared_ptr<const LegacyFileMetadata>> ReadLegacyFileMetadata(
   md->major_version = Load<uint16_t>(footer + 8);
   md->minor_version = Load<uint16_t>(footer + 10);
   if (md->major_version != 0 || md->minor_version > 2) {
-    return Status::NotImplemented(where + ": Lance file format " +
-                                  std::to_string(md->major_version) + "." +
-                                  std::to_string(md->minor_version) +
-                                  " is not a legacy (0.1/0.2) file");
+    return Status::NotImplemented(
+        where + ": Lance file format " + std::to_string(md->major_version) + "." +
+        std::to_string(md->minor_version) + " is not a legacy (0.1/0.2) file");
   }
   md->metadata_position = Load<int64_t>(footer);
   const int64_t body_end = file_size - kLegacyFooterSize;
@@ -167,8 +172,7 @@ Result<std::shared_ptr<const LegacyFileMetadata>> ReadLegacyFileMetadata(
   if (md->manifest_position == 0) {
     return Status::NotImplemented(where + ": legacy data file without an embedded schema");
   }
-  LF_ASSIGN_OR_RETURN(BufferPtr manifest, src.Message(md->manifest_position,
-                                                      md->metadata_position,
+  LF_ASSIGN_OR_RETURN(BufferPtr manifest, src.Message(md->manifest_position, md->metadata_position,
                                                       "embedded manifest"));
   LF_ASSIGN_OR_RETURN(Manifest m, DecodeManifestMessage(manifest->data(), manifest->size(),
                                                         where + " embedded manifest"));
@@ -187,11 +191,10 @@ Result<std::shared_ptr<const LegacyFileMetadata>> ReadLegacyFileMetadata(
   const int64_t batches = md->batches();
   const int64_t room = md->metadata_position - md->page_table_position;
   if (batches > 0 && (room < 0 || rows > room / 16 / batches)) {
-    return Status::Corrupt(where + ": page table of " + std::to_string(rows) + " fields x " +
-                           std::to_string(batches) + " batches at byte " +
-                           std::to_string(md->page_table_position) +
-                           " runs past the metadata at byte " +
-                           std::to_string(md->metadata_position));
+    return Status::Corrupt(
+        where + ": page table of " + std::to_string(rows) + " fields x " + std::to_string(batches) +
+        " batches at byte " + std::to_string(md->page_table_position) +
+        " runs past the metadata at byte " + std::to_string(md->metadata_position));
   }
   if (batches > 0) {
     const int64_t entries = rows * batches;

@@ -2,6 +2,8 @@
 // tests/fixtures/make_lance_legacy_golden.py): every field of every data file is decoded and
 // compared with the engine's own reading (an Arrow IPC file per table), whole and in random
 // sub-ranges; then damaged copies must fail cleanly.
+#include "lanceflow/lance/legacy_file.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,7 +18,6 @@
 #include "lanceflow/arrow/compare.h"
 #include "lanceflow/arrow/ipc.h"
 #include "lanceflow/lance/dataset.h"
-#include "lanceflow/lance/legacy_file.h"
 #include "local_fs.h"
 
 namespace lanceflow::lance {
@@ -118,8 +119,8 @@ std::vector<const LanceField*> FieldsOf(const OpenFile& of) {
   return out;
 }
 
-void CheckRange(FieldReader* reader, const arrow::ArrayData& expected, uint64_t begin,
-                uint64_t end, const std::string& what) {
+void CheckRange(FieldReader* reader, const arrow::ArrayData& expected, uint64_t begin, uint64_t end,
+                const std::string& what) {
   auto got = reader->Read(begin, end);
   ASSERT_TRUE(got.ok()) << what << ": " << got.status().ToString();
   ASSERT_EQ((*got)->length, static_cast<int64_t>(end - begin)) << what;
@@ -247,11 +248,11 @@ TEST(LegacyFile, ReadsOnlyTheOverlappingBatchAndCachesIt) {
 
 // Reads every field of a (possibly damaged) copy of `of`; returns the first error.
 Status ReadAll(const OpenFile& of, BufferPtr bytes) {
-  LF_ASSIGN_OR_RETURN(auto md, ReadLegacyFileMetadata(bytes->size(), MemoryReader(bytes),
-                                                      "data/x.lance"));
+  LF_ASSIGN_OR_RETURN(auto md,
+                      ReadLegacyFileMetadata(bytes->size(), MemoryReader(bytes), "data/x.lance"));
   for (const LanceField* lf : FieldsOf(of)) {
-    LF_ASSIGN_OR_RETURN(auto reader, MakeLegacyFieldReader(md, MakeSpec(of, *lf, bytes,
-                                                                         md->num_rows)));
+    LF_ASSIGN_OR_RETURN(auto reader,
+                        MakeLegacyFieldReader(md, MakeSpec(of, *lf, bytes, md->num_rows)));
     uint64_t step = md->num_rows / 3 + 1;
     for (uint64_t b = 0; b < md->num_rows; b += step) {
       LF_ASSIGN_OR_RETURN(auto a, reader->Read(b, std::min(md->num_rows, b + step)));
@@ -283,8 +284,8 @@ TEST(LegacyFileBroken, TruncatedAndGarbled) {
     ASSERT_TRUE(ReadAll(of, of.bytes).ok());
     const int64_t size = of.bytes->size();
     // Truncations: the footer then fails or points outside the shorter file.
-    for (int64_t cut : {int64_t{0}, int64_t{5}, int64_t{15}, int64_t{16}, size / 2, size - 1,
-                        size - 17}) {
+    for (int64_t cut :
+         {int64_t{0}, int64_t{5}, int64_t{15}, int64_t{16}, size / 2, size - 1, size - 17}) {
       auto part = Buffer::CopyOf(of.bytes->data(), cut);
       Status st = ReadAll(of, part);
       EXPECT_FALSE(st.ok()) << "cut " << cut;
@@ -332,12 +333,13 @@ TEST(LegacyFileBroken, SpecificDamage) {
     if (f.name == "i32") i32 = &f;
   }
   ASSERT_NE(i32, nullptr);
-  const int64_t entry = (*md)->page_table_position +
-                        16 * ((i32->id - (*md)->min_field_id) * (*md)->batches() + 1);
+  const int64_t entry =
+      (*md)->page_table_position + 16 * ((i32->id - (*md)->min_field_id) * (*md)->batches() + 1);
   auto bad = Modified(of.bytes, entry + 6, 0x7f);
   st = ReadAll(of, bad);
   EXPECT_EQ(st.code(), StatusCode::kCorrupt);
-  EXPECT_NE(st.message().find("table 't': data file '" + of.file.path + "'"), std::string::npos) << st.ToString();
+  EXPECT_NE(st.message().find("table 't': data file '" + of.file.path + "'"), std::string::npos)
+      << st.ToString();
   EXPECT_NE(st.message().find("field 'i32' (id " + std::to_string(i32->id) + ") batch 1"),
             std::string::npos)
       << st.ToString();
@@ -357,6 +359,39 @@ TEST(LegacyFileBroken, SpecificDamage) {
   st = ReadAll(of, Modified(of.bytes, p->position + 8 * 5 + 7, 0x40));
   EXPECT_EQ(st.code(), StatusCode::kCorrupt) << st.ToString();
   EXPECT_NE(st.message().find("field 's'"), std::string::npos) << st.ToString();
+}
+
+TEST(LegacyFileBroken, UnknownEncodingAndShapes) {
+  std::vector<OpenFile> files = OpenFiles("types");
+  ASSERT_EQ(files.size(), 1u);
+  const OpenFile& of = files[0];
+  auto md = ReadLegacyFileMetadata(of.bytes->size(), MemoryReader(of.bytes), "f");
+  ASSERT_TRUE(md.ok());
+  // The embedded schema's field "b": name, ..., logical type "bool", nullable, encoding PLAIN.
+  const std::string plain_bool(
+      "\x2a\x04"
+      "bool"
+      "\x30\x01\x38\x01",
+      10);
+  size_t at = of.bytes->view().find(plain_bool, static_cast<size_t>((*md)->manifest_position));
+  ASSERT_NE(at, std::string::npos);
+  auto rle = Modified(of.bytes, static_cast<int64_t>(at + 9), 4);
+  Status st = ReadAll(of, rle);
+  EXPECT_EQ(st.code(), StatusCode::kNotImplemented) << st.ToString();
+  EXPECT_NE(st.message().find("field 'b' (id 0): unsupported legacy encoding 4"), std::string::npos)
+      << st.ToString();
+  // VAR_BINARY declared for a bool.
+  st = ReadAll(of, Modified(of.bytes, static_cast<int64_t>(at + 9), 2));
+  EXPECT_EQ(st.code(), StatusCode::kCorrupt) << st.ToString();
+
+  // A fixed_size_list of strings has no legacy encoding.
+  for (const LanceField& f : of.ds->manifest().fields) {
+    if (f.name != "s") continue;
+    FieldReadSpec spec = MakeSpec(of, f, of.bytes, of.rows);
+    spec.arrow_field = arrow::MakeField("s", arrow::fixed_size_list(arrow::utf8(), 2));
+    auto r = MakeLegacyFieldReader(*md, std::move(spec));
+    EXPECT_EQ(r.status().code(), StatusCode::kNotImplemented) << r.status().ToString();
+  }
 }
 
 }  // namespace

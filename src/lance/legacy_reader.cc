@@ -34,14 +34,26 @@ T Load(const uint8_t* p) {
 bool IsFixedWidthLeaf(TypeId id) {
   switch (id) {
     case TypeId::kBool:
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
-    case TypeId::kFloat16: case TypeId::kFloat32: case TypeId::kFloat64:
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
+    case TypeId::kFloat16:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64:
     case TypeId::kFixedSizeBinary:
-    case TypeId::kDate32: case TypeId::kDate64:
-    case TypeId::kTime32: case TypeId::kTime64:
-    case TypeId::kTimestamp: case TypeId::kDuration:
-    case TypeId::kDecimal128: case TypeId::kDecimal256:
+    case TypeId::kDate32:
+    case TypeId::kDate64:
+    case TypeId::kTime32:
+    case TypeId::kTime64:
+    case TypeId::kTimestamp:
+    case TypeId::kDuration:
+    case TypeId::kDecimal128:
+    case TypeId::kDecimal256:
       return true;
     default:
       return false;
@@ -88,8 +100,8 @@ struct Node {
   DataTypePtr type;                        // the Arrow type to produce
   std::string path;                        // dotted name for errors
   std::vector<Node> children;
-  Stride stride;                           // fixed-stride types and dictionary indices
-  ArrayDataPtr dictionary;                 // loaded at first use
+  Stride stride;            // fixed-stride types and dictionary indices
+  ArrayDataPtr dictionary;  // loaded at first use
 };
 
 class LegacyFieldReader final : public FieldReader {
@@ -188,7 +200,9 @@ class LegacyFieldReader final : public FieldReader {
     switch (type->id()) {
       case TypeId::kNull:
         return Status::OK();
-      case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary:
+      case TypeId::kUtf8:
+      case TypeId::kLargeUtf8:
+      case TypeId::kBinary:
       case TypeId::kLargeBinary:
         return expect(LegacyEncoding::kVarBinary);
       case TypeId::kStruct: {
@@ -205,7 +219,8 @@ class LegacyFieldReader final : public FieldReader {
         }
         return Status::OK();
       }
-      case TypeId::kList: case TypeId::kLargeList: {
+      case TypeId::kList:
+      case TypeId::kLargeList: {
         if (kids.size() != 1 || type->children().size() != 1) {
           return Status::Corrupt(Where(*out) + "a list needs exactly one item field");
         }
@@ -261,8 +276,8 @@ class LegacyFieldReader final : public FieldReader {
     if (p == nullptr) return Status::Corrupt(Where(n, batch) + "no page table entry");
     if (p->position < 0 || p->length < 0 || p->position > md_->file_size) {
       return Status::Corrupt(Where(n, batch) + "page table entry (position " +
-                             std::to_string(p->position) + ", length " +
-                             std::to_string(p->length) + ") is invalid");
+                             std::to_string(p->position) + ", length " + std::to_string(p->length) +
+                             ") is invalid");
     }
     if (p->length < needed) {
       return Status::Corrupt(Where(n, batch) + "page holds " + std::to_string(p->length) +
@@ -273,10 +288,10 @@ class LegacyFieldReader final : public FieldReader {
 
   // Slots [start, end) of a PLAIN page of stride `s` at `pos` holding `page_len` slots.
   Result<ArrayDataPtr> ReadPlain(const Node& n, int64_t batch, const DataTypePtr& type,
-                                 const Stride& s, int64_t pos, int64_t page_len,
-                                 int64_t start, int64_t end) {
-    const int64_t max_slots = (md_->file_size * 8) / s.leaf_bits / std::max<int64_t>(
-        1, s.leaves_per_slot);
+                                 const Stride& s, int64_t pos, int64_t page_len, int64_t start,
+                                 int64_t end) {
+    const int64_t max_slots =
+        (md_->file_size * 8) / s.leaf_bits / std::max<int64_t>(1, s.leaves_per_slot);
     if (page_len > max_slots && s.leaves_per_slot > 0) {
       return Status::Corrupt(Where(n, batch) + "page of " + std::to_string(page_len) +
                              " values is larger than the file");
@@ -313,17 +328,18 @@ class LegacyFieldReader final : public FieldReader {
 
   // VAR_BINARY values [start, end) of a page at `pos` (positions array of page_len + 1).
   Result<ArrayDataPtr> ReadVarBinary(const Node& n, int64_t batch, const DataTypePtr& type,
-                                     bool nullable, int64_t pos, int64_t page_len,
-                                     int64_t start, int64_t end) {
+                                     bool nullable, int64_t pos, int64_t page_len, int64_t start,
+                                     int64_t end) {
     if (page_len > md_->file_size / 8) {
       return Status::Corrupt(Where(n, batch) + "page of " + std::to_string(page_len) +
                              " values is larger than the file");
     }
     const int64_t count = end - start;
-    LF_ASSIGN_OR_RETURN(BufferPtr pb, ReadBytes(n, batch, pos + start * 8, (count + 1) * 8,
-                                                "value positions"));
+    LF_ASSIGN_OR_RETURN(BufferPtr pb,
+                        ReadBytes(n, batch, pos + start * 8, (count + 1) * 8, "value positions"));
     std::vector<int64_t> p(static_cast<size_t>(count + 1));
-    for (int64_t i = 0; i <= count; ++i) p[static_cast<size_t>(i)] = Load<int64_t>(pb->data() + 8 * i);
+    for (int64_t i = 0; i <= count; ++i)
+      p[static_cast<size_t>(i)] = Load<int64_t>(pb->data() + 8 * i);
     for (int64_t i = 0; i <= count; ++i) {
       int64_t v = p[static_cast<size_t>(i)];
       bool ok = v >= 0 && v <= pos && (i == 0 || v >= p[static_cast<size_t>(i - 1)]);
@@ -347,12 +363,16 @@ class LegacyFieldReader final : public FieldReader {
     if (nullable) validity.Resize(arrow::BytesForBits(count));
     for (int64_t i = 0; i <= count; ++i) {
       int64_t o = p[static_cast<size_t>(i)] - p.front();
-      if (large) offsets.AppendValue<int64_t>(o);
-      else offsets.AppendValue<int32_t>(static_cast<int32_t>(o));
+      if (large)
+        offsets.AppendValue<int64_t>(o);
+      else
+        offsets.AppendValue<int32_t>(static_cast<int32_t>(o));
       if (nullable && i < count) {
         bool valid = p[static_cast<size_t>(i + 1)] != p[static_cast<size_t>(i)];
-        if (valid) arrow::SetBit(validity.mutable_data(), i);
-        else ++nulls;
+        if (valid)
+          arrow::SetBit(validity.mutable_data(), i);
+        else
+          ++nulls;
       }
     }
     auto a = std::make_shared<ArrayData>();
@@ -403,13 +423,16 @@ class LegacyFieldReader final : public FieldReader {
         }
         return a;
       }
-      case TypeId::kUtf8: case TypeId::kLargeUtf8: case TypeId::kBinary:
+      case TypeId::kUtf8:
+      case TypeId::kLargeUtf8:
+      case TypeId::kBinary:
       case TypeId::kLargeBinary: {
         LF_ASSIGN_OR_RETURN(LegacyPage p, GetPage(*n, batch, end));
-        return ReadVarBinary(*n, batch, n->type, n->field->nullable, p.position, p.length,
-                             start, end);
+        return ReadVarBinary(*n, batch, n->type, n->field->nullable, p.position, p.length, start,
+                             end);
       }
-      case TypeId::kList: case TypeId::kLargeList: {
+      case TypeId::kList:
+      case TypeId::kLargeList: {
         const bool large = n->type->id() == TypeId::kLargeList;
         const int64_t w = large ? 8 : 4;
         LF_ASSIGN_OR_RETURN(LegacyPage p, GetPage(*n, batch, end + 1));
@@ -421,11 +444,10 @@ class LegacyFieldReader final : public FieldReader {
                                                     (count + 1) * w, "list offsets"));
         std::vector<int64_t> o(static_cast<size_t>(count + 1));
         for (int64_t i = 0; i <= count; ++i) {
-          int64_t v = large ? Load<int64_t>(ob->data() + 8 * i)
-                            : Load<int32_t>(ob->data() + 4 * i);
+          int64_t v = large ? Load<int64_t>(ob->data() + 8 * i) : Load<int32_t>(ob->data() + 4 * i);
           if (v < 0 || (i > 0 && v < o[static_cast<size_t>(i - 1)])) {
-            return Status::Corrupt(Where(*n, batch) + "list offset " +
-                                   std::to_string(start + i) + " is " + std::to_string(v) +
+            return Status::Corrupt(Where(*n, batch) + "list offset " + std::to_string(start + i) +
+                                   " is " + std::to_string(v) +
                                    " (must be non-negative and non-decreasing)");
           }
           o[static_cast<size_t>(i)] = v;
@@ -434,8 +456,10 @@ class LegacyFieldReader final : public FieldReader {
                             Decode(&n->children[0], batch, o.front(), o.back()));
         BufferBuilder offsets;
         for (int64_t v : o) {
-          if (large) offsets.AppendValue<int64_t>(v - o.front());
-          else offsets.AppendValue<int32_t>(static_cast<int32_t>(v - o.front()));
+          if (large)
+            offsets.AppendValue<int64_t>(v - o.front());
+          else
+            offsets.AppendValue<int32_t>(static_cast<int32_t>(v - o.front()));
         }
         auto a = std::make_shared<ArrayData>();
         a->type = n->type;
@@ -448,9 +472,8 @@ class LegacyFieldReader final : public FieldReader {
       case TypeId::kDictionary: {
         if (!n->dictionary) LF_RETURN_NOT_OK(LoadDictionary(n, batch));
         LF_ASSIGN_OR_RETURN(LegacyPage p, GetPage(*n, batch, end));
-        LF_ASSIGN_OR_RETURN(ArrayDataPtr idx, ReadPlain(*n, batch, n->type->index_type(),
-                                                        n->stride, p.position, p.length,
-                                                        start, end));
+        LF_ASSIGN_OR_RETURN(ArrayDataPtr idx, ReadPlain(*n, batch, n->type->index_type(), n->stride,
+                                                        p.position, p.length, start, end));
         auto a = std::make_shared<ArrayData>();
         a->type = n->type;
         a->length = count;

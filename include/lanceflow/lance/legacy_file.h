@@ -1,7 +1,9 @@
-// Legacy Lance data files: file format 0.1/0.2, table data_format "0.1", DataFile version
-// (0, 0). Spec: protos/file.proto (Metadata, Field.encoding, Field.dictionary) and the v1
-// reader/writer of the Lance project (rust/lance-file/src/previous/{reader,page_table}.rs,
-// writer/mod.rs; rust/lance-io/src/encodings/{plain,binary,dictionary}.rs).
+// Legacy Lance data files: file format 0.1/0.2, table data_format "0.1". Rust treats a DataFile
+// as legacy when file_major_version == 0 and file_minor_version < 3: lancedb 0.39 records
+// (0, 2), older writers left (0, 0). Spec: protos/file.proto (Metadata, Field.encoding,
+// Field.dictionary) and the v1 reader/writer of the Lance project
+// (rust/lance-file/src/previous/{reader,page_table}.rs, writer/mod.rs;
+// rust/lance-io/src/encodings/{plain,binary,dictionary}.rs).
 //
 // Layout, as written by lance (lancedb 0.39 with new_table_data_storage_version=legacy):
 //   pages | page table | statistics pages + table | dictionary values | embedded manifest |
@@ -34,8 +36,11 @@
 //     starting at 0) under the list's field id, the items under the item's field id; null lists
 //     read as empty lists.
 //   struct: no page of its own; its members are read by their field ids; no struct nulls.
-//   dictionary: PLAIN indices of the index type; the values (PLAIN integers or VAR_BINARY with
-//     empty values null) at the Field.dictionary of the embedded schema, read once per reader.
+//   dictionary: PLAIN indices of the index type (a null reads as the index under it); the
+//     values (PLAIN integers or VAR_BINARY with empty values null) at the Field.dictionary of
+//     the schema embedded in this data file, read once per reader. The table manifest carries
+//     its own copy (LanceField::legacy_dictionary, offsets into the manifest file); it is not
+//     needed here, so all I/O stays within the data file.
 //   null: the length only.
 // Errors: Status::Corrupt for inconsistent bytes, NotImplemented for shapes the format does not
 // define (e.g. fixed_size_list of strings, an unknown encoding); every message names the data
@@ -97,7 +102,9 @@ struct LegacyFileMetadata {
 Result<std::shared_ptr<const LegacyFileMetadata>> ReadLegacyFileMetadata(
     int64_t file_size, const ReadRangeFunction& read_range, std::string_view name);
 
-// A reader of one top-level field of a legacy file (see FieldReader). Uses spec.field's id and
+// A reader of one top-level field of a legacy file (see FieldReader). The field must be one of
+// the file's (DataFile.fields); a field id missing from the embedded schema, or stored there
+// with another logical type, is Corrupt. Uses spec.field's id and
 // its children in *spec.fields (by parent id; struct members matched to spec.arrow_field's
 // members by name) to find pages; spec.columns is ignored. spec.num_rows must equal the file's
 // row count. Read() decodes whole batches overlapping the range and keeps them for the next
