@@ -161,8 +161,112 @@ TEST_P(V21GoldenTest, EveryFieldEveryRange) {
 
 INSTANTIATE_TEST_SUITE_P(Tables, V21GoldenTest,
                          ::testing::Values("prims_21", "prims_22", "nested_21", "nested_22",
-                                           "enc_21", "enc_22", "wide_21", "wide_22", "pages_21",
-                                           "pages_22"));
+                                           "enc_21", "enc_22", "wide_21", "wide_22", "pages_22"));
+
+}  // namespace
+}  // namespace lanceflow::lance
+
+namespace lanceflow::lance {
+namespace {
+
+// Damaged inputs must give errors (or, for damage the format cannot detect, some valid array),
+// never crashes or out-of-bounds reads; the ASan/UBSan build checks the latter.
+TEST(V21BrokenTest, DamagedPageBuffersNeverCrash) {
+  for (const char* table : {"nested_22", "enc_21", "wide_22"}) {
+    auto expected = ReadExpected(table);
+    ASSERT_NE(expected, nullptr);
+    for (int c = 0; c < expected->num_columns(); ++c) {
+      OpenField of = Open(table, expected->schema()->field(c)->name);
+      auto inner = of.spec.read_range;
+      for (int trial = 0; trial < 12; ++trial) {
+        FieldReadSpec spec = of.spec;
+        std::mt19937_64 rng(static_cast<uint64_t>(trial * 131 + c));
+        bool damaged = false;
+        spec.read_range = [inner, trial, &rng, &damaged](int64_t offset,
+                                                         int64_t length) -> Result<BufferPtr> {
+          LF_ASSIGN_OR_RETURN(BufferPtr b, inner(offset, length));
+          std::string bytes(b->view());
+          if (bytes.empty()) return b;
+          damaged = true;
+          if (trial % 3 == 0) {
+            for (int k = 0; k < 4; ++k) bytes[rng() % bytes.size()] ^= static_cast<char>(rng());
+          } else if (trial % 3 == 1) {
+            bytes[rng() % bytes.size()] = static_cast<char>(0xFF);
+          } else {
+            // A short read that the reader must notice.
+            bytes.resize(rng() % bytes.size());
+          }
+          return Buffer::FromString(std::move(bytes));
+        };
+        auto reader = MakeV21FieldReader(of.metadata, spec);
+        ASSERT_TRUE(reader.ok());
+        auto got = (*reader)->Read(0, of.spec.num_rows);
+        if (trial % 3 == 2 && damaged) {
+          EXPECT_FALSE(got.ok());
+          EXPECT_EQ(got.status().code(), StatusCode::kCorrupt) << got.status().ToString();
+          EXPECT_NE(got.status().message().find("table '"), std::string::npos);
+          EXPECT_NE(got.status().message().find(" page "), std::string::npos);
+        } else if (got.ok()) {
+          EXPECT_TRUE(arrow::ValidateArray(**got).ok());
+        }
+      }
+    }
+  }
+}
+
+TEST(V21BrokenTest, DamagedLayoutsGiveErrors) {
+  OpenField of = Open("nested_22", "l_st");
+  ASSERT_NE(of.spec.field, nullptr);
+  const auto& base = *of.metadata;
+  int32_t col = of.spec.columns[0].second;
+  std::string layout = base.columns[static_cast<size_t>(col)].pages[0].encoding.value;
+  // Every truncation and many single-byte changes of the PageLayout message.
+  std::vector<std::string> variants;
+  for (size_t n = 0; n < layout.size(); ++n) variants.push_back(layout.substr(0, n));
+  for (size_t i = 0; i < layout.size(); ++i) {
+    for (int v : {0x00, 0x01, 0x7F, 0xFF}) {
+      std::string s = layout;
+      s[i] = static_cast<char>(v);
+      variants.push_back(s);
+    }
+  }
+  int errors = 0;
+  for (const auto& v : variants) {
+    auto md = std::make_shared<DataFileMetadata>(base);
+    md->columns[static_cast<size_t>(col)].pages[0].encoding.value = v;
+    auto reader = MakeV21FieldReader(md, of.spec);
+    ASSERT_TRUE(reader.ok());
+    auto got = (*reader)->Read(0, of.spec.num_rows);
+    if (!got.ok()) {
+      ++errors;
+      EXPECT_NE(got.status().message().find("column " + std::to_string(col)), std::string::npos)
+          << got.status().ToString();
+    } else {
+      EXPECT_TRUE(arrow::ValidateArray(**got).ok());
+    }
+  }
+  EXPECT_GT(errors, static_cast<int>(layout.size()) / 2);
+}
+
+TEST(V21BrokenTest, UnsupportedLayoutIsNotImplemented) {
+  OpenField of = Open("prims_21", "i32");
+  auto md = std::make_shared<DataFileMetadata>(*of.metadata);
+  int32_t col = of.spec.columns[0].second;
+  // PageLayout { sparse_layout (5): {} }
+  md->columns[static_cast<size_t>(col)].pages[0].encoding.value = std::string("\x2a\x00", 2);
+  auto reader = MakeV21FieldReader(md, of.spec);
+  ASSERT_TRUE(reader.ok());
+  auto got = (*reader)->Read(0, 10);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kNotImplemented);
+  EXPECT_NE(got.status().message().find("SparseLayout"), std::string::npos);
+  EXPECT_NE(got.status().message().find("table 'prims_21'"), std::string::npos);
+  EXPECT_NE(got.status().message().find("page 0"), std::string::npos);
+  // A page count that disagrees with the file.
+  auto md2 = std::make_shared<DataFileMetadata>(*of.metadata);
+  md2->columns[static_cast<size_t>(col)].pages[0].length += 1;
+  EXPECT_FALSE(MakeV21FieldReader(md2, of.spec).ok());
+}
 
 }  // namespace
 }  // namespace lanceflow::lance
