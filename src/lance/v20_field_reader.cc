@@ -385,6 +385,102 @@ class ListColumn final : public ColumnReader {
   std::map<size_t, std::shared_ptr<const DecodedPage>> cache_;
 };
 
+// A blob column (column encoding lance.encodings.Blob, field metadata lance-encoding:blob):
+// the pages hold packed {position u64, size u64} descriptors, the values are stored out of line
+// at those absolute file positions; (1, 0) marks a null, (0, 0) an empty value
+// (rust/lance-encoding/src/previous/encodings/logical/blob.rs).
+class BlobColumn final : public ColumnReader {
+ public:
+  BlobColumn(const FileContext* file, int32_t column, DataTypePtr type)
+      : file_(file),
+        column_(column),
+        type_(std::move(type)),
+        descriptors_(file, column,
+                     arrow::struct_({arrow::MakeField("position", arrow::uint64(), false),
+                                     arrow::MakeField("size", arrow::uint64(), false)})) {}
+  Status Init(uint64_t rows) { return descriptors_.Init(rows); }
+
+  Result<ArrayDataPtr> Read(uint64_t begin, uint64_t end) override {
+    LF_ASSIGN_OR_RETURN(ArrayDataPtr desc, descriptors_.Read(begin, end));
+    const int64_t n = desc->length;
+    const ArrayData& pos_array = *desc->children[0];
+    const ArrayData& size_array = *desc->children[1];
+    const uint64_t* pos = pos_array.values<uint64_t>() + desc->offset;
+    const uint64_t* size = size_array.values<uint64_t>() + desc->offset;
+    const bool large = type_->id() == TypeId::kLargeBinary || type_->id() == TypeId::kLargeUtf8;
+    uint64_t total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      // Blobs are fetched whole: bound what one Read may gather.
+      const uint64_t limit = large ? uint64_t{1} << 30 : std::numeric_limits<int32_t>::max();
+      if (size[i] > limit || total + size[i] > limit) {
+        return Status::NotImplemented(file_->Where(column_) + ": blob values of rows " +
+                                      std::to_string(begin) + ".." + std::to_string(end) +
+                                      " exceed " + std::to_string(limit) + " bytes");
+      }
+      total += size[i];
+    }
+    BufferBuilder data;
+    BufferBuilder offsets;
+    std::vector<uint8_t> valid(static_cast<size_t>(n), 1);
+    int64_t nulls = 0;
+    auto append_offset = [&](int64_t v) {
+      if (large) {
+        offsets.AppendValue(v);
+      } else {
+        offsets.AppendValue(static_cast<int32_t>(v));
+      }
+    };
+    append_offset(0);
+    for (int64_t i = 0; i < n; ++i) {
+      if (pos[i] == 1 && size[i] == 0) {
+        valid[static_cast<size_t>(i)] = 0;
+        ++nulls;
+      } else if (size[i] > 0) {
+        if (pos[i] > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - size[i]) {
+          return Status::Corrupt(file_->Where(column_) + ": blob of row " +
+                                 std::to_string(begin + static_cast<uint64_t>(i)) +
+                                 " lies outside the file");
+        }
+        Result<BufferPtr> got =
+            file_->spec.read_range(static_cast<int64_t>(pos[i]), static_cast<int64_t>(size[i]));
+        if (!got.ok()) {
+          return Status(got.status().code(), file_->Where(column_) + ": blob of row " +
+                                                 std::to_string(begin + static_cast<uint64_t>(i)) +
+                                                 ": " + got.status().message());
+        }
+        if ((*got)->size() != static_cast<int64_t>(size[i])) {
+          return Status::IOError(file_->Where(column_) + ": short read of a blob");
+        }
+        data.Append((*got)->data(), (*got)->size());
+      }
+      append_offset(data.size());
+    }
+    auto out = std::make_shared<ArrayData>();
+    out->type = type_;
+    out->length = n;
+    out->null_count = nulls;
+    BufferPtr validity;
+    if (nulls > 0) {
+      BufferBuilder b;
+      b.Resize(arrow::BytesForBits(n));
+      for (int64_t i = 0; i < n; ++i) {
+        if (valid[static_cast<size_t>(i)]) arrow::SetBit(b.mutable_data(), i);
+      }
+      validity = b.Finish();
+    }
+    out->buffers = {validity, offsets.Finish(), data.Finish()};
+    Status st = arrow::ValidateArray(*out, /*full=*/true);
+    if (!st.ok()) return Status::Corrupt(file_->Where(column_) + ": " + st.message());
+    return ArrayDataPtr(std::move(out));
+  }
+
+ private:
+  const FileContext* file_;
+  int32_t column_;
+  DataTypePtr type_;
+  ValueColumn descriptors_;
+};
+
 bool IsPackedStruct(const LanceField& f) {
   for (const auto& [k, v] : f.metadata) {
     if (k == "lance-encoding:packed" && v == "true") return true;
@@ -415,7 +511,17 @@ class TreeBuilder {
                              std::to_string(column) + " of " +
                              std::to_string(file_->metadata->columns.size()));
     }
-    LF_RETURN_NOT_OK(CheckColumnEncoding(column));
+    bool blob = false;
+    LF_RETURN_NOT_OK(CheckColumnEncoding(column, &blob));
+    if (blob) {
+      if (!type->is_binary_like()) {
+        return Status::NotImplemented(file_->Where(column) + ": blob column of type " +
+                                      type->ToString());
+      }
+      auto r = std::make_unique<BlobColumn>(file_, column, type);
+      LF_RETURN_NOT_OK(r->Init(rows));
+      return std::unique_ptr<ColumnReader>(std::move(r));
+    }
     std::vector<const LanceField*> children;
     for (const auto& f : *file_->spec.fields) {
       if (f.parent_id == field.id) children.push_back(&f);
@@ -463,7 +569,8 @@ class TreeBuilder {
     return "table '" + file_->spec.table + "': data file '" + file_->spec.file_name + "': ";
   }
 
-  Status CheckColumnEncoding(int32_t column) {
+  // Sets *blob for a blob column.
+  Status CheckColumnEncoding(int32_t column, bool* blob) {
     const EncodingRef& e = file_->metadata->columns[static_cast<size_t>(column)].encoding;
     if (e.kind == EncodingRef::Kind::kNone) return Status::OK();
     if (e.kind != EncodingRef::Kind::kDirect || e.type_url != v20::kColumnEncodingUrl) {
@@ -473,9 +580,12 @@ class TreeBuilder {
     LF_ASSIGN_OR_RETURN(uint32_t kind, v20::ParseColumnEncodingKind(
                                            e.value, file_->Where(column) + ": column encoding"));
     if (kind == 0 || kind == 1) return Status::OK();
-    return Status::NotImplemented(
-        file_->Where(column) + ": unsupported column encoding " +
-        std::string(kind == 3 ? "lance.encodings.Blob" : "arm " + std::to_string(kind)));
+    if (kind == 3) {
+      *blob = true;
+      return Status::OK();
+    }
+    return Status::NotImplemented(file_->Where(column) + ": unsupported column encoding arm " +
+                                  std::to_string(kind));
   }
 
   // Header pages: the `struct` arm, rows summing to the parent's rows.
