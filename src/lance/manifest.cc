@@ -46,7 +46,10 @@ Status ReadStringMap(ProtoReader* r, WireType type, std::map<std::string, std::s
 Result<LanceField> ReadField(ProtoReader* outer, WireType type) {
   LF_ASSIGN_OR_RETURN(ProtoReader r, outer->ReadMessage(type, outer->what() + " field"));
   LanceField field;
-  field.nullable = false;  // proto3: an absent `nullable` is false
+  // proto3 leaves out fields at their defaults: an absent `nullable` is false and an absent
+  // `parent_id` is 0 (a child of field 0); top-level fields say -1 explicitly.
+  field.nullable = false;
+  field.parent_id = 0;
   uint32_t f;
   WireType t;
   while (!r.done()) {

@@ -369,6 +369,8 @@ class V21FieldReader final : public FieldReader {
     return Status::OK();
   }
 
+  // Non-nullable fields may still hold null slots under a null parent (struct or list), as in
+  // Arrow, so nullability is not checked per slot here.
   Result<arrow::ArrayDataPtr> BuildLeaf(const Node& n, Assembly& a) const {
     const LayerOut& L = a.layers.back();
     ValueBlock& v = a.values;
@@ -377,7 +379,6 @@ class V21FieldReader final : public FieldReader {
     out->length = L.slots;
     out->null_count = L.nulls;
     BufferPtr validity = L.nulls ? ToBuffer(L.validity) : nullptr;
-    if (!n.nullable && L.nulls) return Bad("nulls in non-nullable field '" + n.name + "'");
     if (v.num != L.slots) return Bad("leaf value count differs from its slots");
     TypeId id = n.type->id();
     if (v.variable) {
@@ -422,7 +423,6 @@ class V21FieldReader final : public FieldReader {
     Assembly& a = as[static_cast<size_t>(n.first_leaf)];
     if (n.leaf >= 0) return BuildLeaf(n, as[static_cast<size_t>(n.leaf)]);
     const LayerOut& L = a.layers[static_cast<size_t>(n.depth)];
-    if (!n.nullable && L.nulls) return Bad("nulls in non-nullable field '" + n.name + "'");
     auto out = std::make_shared<arrow::ArrayData>();
     out->type = n.type;
     out->length = L.slots;
