@@ -69,6 +69,9 @@ struct ScanPlan {
   arrow::SchemaPtr output_schema;
   std::vector<int> output_index;  // output column i = work column output_index[i]
   std::unique_ptr<ScanFilter> filter;
+  std::vector<int> filter_columns;        // work columns the filter reads
+  std::vector<bool> is_filter_column;     // per work column
+  arrow::SchemaPtr filter_schema;         // the fields of filter_columns
   int64_t limit = -1;
   int64_t batch_rows = kDefaultBatchRows;
   bool stable_row_ids = false;
@@ -151,7 +154,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
     for (;;) {
       if (done_) return arrow::RecordBatchPtr();
       if (!pending_.started) {
-        LF_RETURN_NOT_OK(Start(&pending_));
+        LF_RETURN_NOT_OK(Fail(Start(&pending_)));
         if (!pending_.started) {
           done_ = true;
           return arrow::RecordBatchPtr();
@@ -160,31 +163,13 @@ class LocalScanReader : public arrow::RecordBatchReader {
       Pending current = std::move(pending_);
       pending_ = Pending();
       std::vector<arrow::ArrayDataPtr> columns(plan_.work.size());
-      Status first_error;
-      for (size_t i = 0; i < current.futures.size(); ++i) {
-        if (!current.futures[i].valid()) continue;
-        auto r = current.futures[i].get();
-        if (!r.ok()) {
-          if (first_error.ok()) first_error = r.status();
-        } else {
-          columns[i] = std::move(r).value();
-        }
-      }
-      if (!first_error.ok()) {
-        done_ = true;
-        return first_error;
-      }
+      LF_RETURN_NOT_OK(Fail(Gather(&current.futures, &columns)));
       // Decode the next batch while this one is assembled and consumed.
-      if (!LimitReached()) {
-        Status st = Start(&pending_);
-        if (!st.ok()) {
-          done_ = true;
-          return st;
-        }
-      }
-      LF_ASSIGN_OR_RETURN(auto batch, Assemble(current, std::move(columns)));
-      if (batch && batch->num_rows() > 0) {
-        emitted_ += batch->num_rows();
+      if (!LimitReached()) LF_RETURN_NOT_OK(Fail(Start(&pending_)));
+      auto batch = Assemble(current, std::move(columns));
+      LF_RETURN_NOT_OK(Fail(batch.status()));
+      if (*batch && (*batch)->num_rows() > 0) {
+        emitted_ += (*batch)->num_rows();
         if (LimitReached()) {
           // Drop the prefetched batch: nothing more is needed.
           for (auto& f : pending_.futures) {
@@ -193,7 +178,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
           pending_ = Pending();
           done_ = true;
         }
-        return batch;
+        return *batch;
       }
       if (LimitReached()) {
         done_ = true;
@@ -203,14 +188,40 @@ class LocalScanReader : public arrow::RecordBatchReader {
   }
 
  private:
+  using Futures = std::vector<std::future<Result<arrow::ArrayDataPtr>>>;
+
   struct Pending {
     bool started = false;
     std::shared_ptr<FragmentState> state;
     uint64_t begin = 0, end = 0;
-    std::vector<std::future<Result<arrow::ArrayDataPtr>>> futures;
+    Futures futures;  // one slot per work column; valid for the columns read ahead
   };
 
+  Status Fail(Status st) {
+    if (!st.ok()) done_ = true;
+    return st;
+  }
+
+  // Waits for every submitted read; fills `columns` and returns the first error.
+  static Status Gather(Futures* futures, std::vector<arrow::ArrayDataPtr>* columns) {
+    Status first_error;
+    for (size_t i = 0; i < futures->size(); ++i) {
+      if (!(*futures)[i].valid()) continue;
+      auto r = (*futures)[i].get();
+      if (!r.ok()) {
+        if (first_error.ok()) first_error = r.status();
+      } else {
+        (*columns)[i] = std::move(r).value();
+      }
+    }
+    return first_error;
+  }
+
   bool LimitReached() const { return plan_.limit >= 0 && emitted_ >= plan_.limit; }
+
+  // Columns read ahead for every batch: all of them without a filter; with one, only those the
+  // filter reads (the others are read afterwards, for the rows it selects).
+  bool ReadAhead(size_t i) const { return !plan_.filter || plan_.is_filter_column[i]; }
 
   // Picks the next row range and submits its column reads. Leaves `p->started` false at the
   // end of the table.
@@ -239,7 +250,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
       p->futures.resize(plan_.work.size());
       for (size_t i = 0; i < plan_.work.size(); ++i) {
         FieldReader* reader = state_->readers[i].get();
-        if (reader == nullptr) continue;
+        if (reader == nullptr || !ReadAhead(i)) continue;
         p->futures[i] = ThreadPool::Default().Submit(
             [reader, begin, end] { return reader->Read(begin, end); });
       }
@@ -384,20 +395,26 @@ class LocalScanReader : public arrow::RecordBatchReader {
                                          std::vector<arrow::ArrayDataPtr> columns) {
     const FragmentState& s = *p.state;
     const int64_t n = static_cast<int64_t>(p.end - p.begin);
+    auto check_length = [&](size_t i, int64_t expected) -> Status {
+      if (columns[i]->length != expected) {
+        return Status::Corrupt("table " + Quoted(plan_.table) + ": column " +
+                               Quoted(plan_.work[i].field->name) + " decoded " +
+                               std::to_string(columns[i]->length) + " rows, expected " +
+                               std::to_string(expected));
+      }
+      return Status::OK();
+    };
+    // Hidden columns, fields absent from this fragment, and the columns read ahead.
     for (size_t i = 0; i < plan_.work.size(); ++i) {
       const WorkColumn& col = plan_.work[i];
       if (col.hidden != Hidden::kNone) {
         LF_ASSIGN_OR_RETURN(columns[i], HiddenArray(col, s, p.begin, p.end));
-      } else if (!columns[i]) {
+      } else if (!s.readers[i]) {
         LF_ASSIGN_OR_RETURN(columns[i], arrow::MakeArrayOfNulls(col.field->type, n));
-      } else if (columns[i]->length != n) {
-        return Status::Corrupt("table " + Quoted(plan_.table) + ": column " +
-                               Quoted(col.field->name) + " decoded " +
-                               std::to_string(columns[i]->length) + " rows, expected " +
-                               std::to_string(n));
+      } else if (columns[i]) {
+        LF_RETURN_NOT_OK(check_length(i, n));
       }
     }
-    auto batch = std::make_shared<arrow::RecordBatch>(plan_.work_schema, n, std::move(columns));
 
     // Rows to keep: live rows, then those the filter selects.
     std::vector<int64_t> keep;
@@ -417,13 +434,19 @@ class LocalScanReader : public arrow::RecordBatchReader {
         }
       }
     }
+    // Columns read after the filter cover rows [shift, ...) of the batch only.
+    int64_t shift = 0;
     if (plan_.filter) {
+      std::vector<arrow::ArrayDataPtr> filter_columns;
+      for (int i : plan_.filter_columns) filter_columns.push_back(columns[static_cast<size_t>(i)]);
+      arrow::RecordBatch filter_batch(plan_.filter_schema, n, std::move(filter_columns));
       if (keep_all) {
         keep.resize(static_cast<size_t>(n));
         for (int64_t i = 0; i < n; ++i) keep[static_cast<size_t>(i)] = i;
         keep_all = false;
       }
-      LF_RETURN_NOT_OK(plan_.filter->Select(*batch, &keep));
+      LF_RETURN_NOT_OK(plan_.filter->Select(filter_batch, &keep));
+      if (keep.empty()) return arrow::RecordBatchPtr();
     }
     if (plan_.limit >= 0) {
       const auto remaining = static_cast<uint64_t>(plan_.limit - emitted_);
@@ -435,15 +458,45 @@ class LocalScanReader : public arrow::RecordBatchReader {
         keep.resize(remaining);
       }
     }
+    if (plan_.filter) {
+      // Late materialisation: read the remaining columns for the selected span only.
+      shift = keep.front();
+      const uint64_t lo = p.begin + static_cast<uint64_t>(keep.front());
+      const uint64_t hi = p.begin + static_cast<uint64_t>(keep.back()) + 1;
+      Futures futures(plan_.work.size());
+      for (size_t i = 0; i < plan_.work.size(); ++i) {
+        FieldReader* reader = s.readers[i].get();
+        if (reader == nullptr || columns[i]) continue;
+        futures[i] = ThreadPool::Default().Submit(
+            [reader, lo, hi] { return reader->Read(lo, hi); });
+      }
+      LF_RETURN_NOT_OK(Gather(&futures, &columns));
+      for (size_t i = 0; i < plan_.work.size(); ++i) {
+        if (s.readers[i] && !ReadAhead(i)) {
+          LF_RETURN_NOT_OK(check_length(i, static_cast<int64_t>(hi - lo)));
+        }
+      }
+    }
+    std::vector<int64_t> shifted;
     std::vector<arrow::ArrayDataPtr> out;
     out.reserve(plan_.output_index.size());
-    for (int idx : plan_.output_index) out.push_back(batch->column(idx));
-    int64_t rows = n;
-    if (!keep_all) {
-      rows = static_cast<int64_t>(keep.size());
-      for (auto& col : out) {
-        LF_ASSIGN_OR_RETURN(col, TakeRows(col, keep));
+    const int64_t rows = keep_all ? n : static_cast<int64_t>(keep.size());
+    for (int idx : plan_.output_index) {
+      const auto i = static_cast<size_t>(idx);
+      arrow::ArrayDataPtr col = columns[i];
+      if (!keep_all) {
+        const bool late = plan_.filter && s.readers[i] && !ReadAhead(i);
+        if (late && shift != 0) {
+          if (shifted.empty()) {
+            shifted.resize(keep.size());
+            for (size_t j = 0; j < keep.size(); ++j) shifted[j] = keep[j] - shift;
+          }
+          LF_ASSIGN_OR_RETURN(col, TakeRows(col, shifted));
+        } else {
+          LF_ASSIGN_OR_RETURN(col, TakeRows(col, keep));
+        }
       }
+      out.push_back(std::move(col));
     }
     return std::make_shared<arrow::RecordBatch>(plan_.output_schema, rows, std::move(out));
   }
@@ -619,11 +672,19 @@ Result<std::unique_ptr<arrow::RecordBatchReader>> OpenDatasetScan(
     }
     arrow::Schema bind_schema(std::move(bind_fields));
     LF_ASSIGN_OR_RETURN(auto referenced, FilterColumns(options.filter, bind_schema, table));
-    for (const auto& name : referenced) LF_RETURN_NOT_OK(add_work(name).status());
+    std::vector<arrow::FieldPtr> filter_fields;
+    for (const auto& name : referenced) {
+      LF_ASSIGN_OR_RETURN(int idx, add_work(name));
+      plan.filter_columns.push_back(idx);
+      filter_fields.push_back(plan.work[static_cast<size_t>(idx)].field);
+    }
+    plan.is_filter_column.assign(plan.work.size(), false);
+    for (int idx : plan.filter_columns) plan.is_filter_column[static_cast<size_t>(idx)] = true;
+    plan.filter_schema = std::make_shared<const arrow::Schema>(std::move(filter_fields));
     std::vector<arrow::FieldPtr> work_fields;
     for (const auto& c : plan.work) work_fields.push_back(c.field);
     plan.work_schema = std::make_shared<const arrow::Schema>(std::move(work_fields));
-    LF_ASSIGN_OR_RETURN(plan.filter, ScanFilter::Make(options.filter, *plan.work_schema, table));
+    LF_ASSIGN_OR_RETURN(plan.filter, ScanFilter::Make(options.filter, *plan.filter_schema, table));
   } else {
     std::vector<arrow::FieldPtr> work_fields;
     for (const auto& c : plan.work) work_fields.push_back(c.field);
