@@ -72,7 +72,7 @@ Status DecodeOutOfLineBitpacked(const uint8_t* data, int64_t size, int uncompres
 inline constexpr int64_t kFsstSymbolTableSize = 2312;
 
 // A parsed symbol table. Code c < num_symbols expands to the first lengths[c] bytes of
-// symbols[c] (little-endian, unused bytes zero); code 255 escapes the next byte. When
+// symbols[c] (little-endian, as stored); code 255 escapes the next byte. When
 // `compressed` is false the writer stored the strings verbatim (input below 32 KiB) and
 // decoding is a copy.
 struct FsstTable {
