@@ -15,6 +15,7 @@
 #include "lanceflow/lance/field_reader.h"
 #include "lanceflow/lance/legacy_file.h"
 #include "lanceflow/lance/row_ids.h"
+#include "dictionary_reader.h"
 #include "local_fs.h"
 #include "scan_filter.h"
 
@@ -125,6 +126,14 @@ Result<std::unique_ptr<FieldReader>> MakeReader(const ScanPlan& plan, const Data
   }
   if (major == 2 && (minor == 1 || minor == 2)) {
     spec.num_rows = of.metadata->num_rows;
+    if (col.field->type->id() == arrow::TypeId::kDictionary) {
+      // 2.1+ files store a dictionary column's values; decode those and re-encode.
+      const arrow::DataTypePtr dict_type = col.field->type;
+      spec.arrow_field = arrow::MakeField(col.field->name, dict_type->value_type(),
+                                          col.field->nullable);
+      LF_ASSIGN_OR_RETURN(auto inner, MakeV21FieldReader(of.metadata, std::move(spec)));
+      return WrapAsDictionary(std::move(inner), dict_type);
+    }
     return MakeV21FieldReader(of.metadata, std::move(spec));
   }
   if (IsLegacy(df)) {
@@ -312,14 +321,15 @@ class LocalScanReader : public arrow::RecordBatchReader {
               return Status::Corrupt(where + " has no row ids although the table uses "
                                      "stable row ids");
             }
-            LF_ASSIGN_OR_RETURN(s->row_ids, DecodeRowIdSequence(frag.row_id_sequence,
-                                                                s->num_rows, where + " row ids"));
+            LF_ASSIGN_OR_RETURN(s->row_ids, DecodeRowIdSequence(frag.row_id_sequence, s->num_rows,
+                                                                &s->deletions, where + " row ids"));
           }
           continue;
         case Hidden::kCreatedAt:
           if (s->created_at.empty() && s->num_rows > 0) {
             LF_ASSIGN_OR_RETURN(s->created_at,
                                 DecodeRowVersionSequence(frag.created_at_versions, s->num_rows, 1,
+                                                         &s->deletions,
                                                          where + " created-at versions"));
           }
           continue;
@@ -328,7 +338,7 @@ class LocalScanReader : public arrow::RecordBatchReader {
             LF_ASSIGN_OR_RETURN(
                 s->updated_at,
                 DecodeRowVersionSequence(frag.last_updated_at_versions, s->num_rows, 1,
-                                         where + " last-updated-at versions"));
+                                         &s->deletions, where + " last-updated-at versions"));
           }
           continue;
         case Hidden::kRowAddr:

@@ -212,9 +212,37 @@ class SegmentDecoder {
   std::string_view what_;
 };
 
+// A sequence with one value per physical row is returned as is. One with a value per live row
+// (Lance masks deleted rows out when it rewrites a fragment's sequence) is spread over the live
+// rows, deleted positions getting 0.
+Result<std::vector<uint64_t>> SpreadOverLiveRows(std::vector<uint64_t> values, uint64_t rows,
+                                                 const DeletionVector* deletions,
+                                                 std::string_view what, const char* kind) {
+  if (values.size() == rows) return values;
+  const uint64_t deleted = deletions ? static_cast<uint64_t>(deletions->size()) : 0;
+  if (deleted == 0 || values.size() != rows - deleted) {
+    return Status::Corrupt(std::string(what) + ": the " + kind + " holds " +
+                           std::to_string(values.size()) + " values for " + std::to_string(rows) +
+                           " rows (" + std::to_string(deleted) + " deleted)");
+  }
+  std::vector<uint64_t> out(static_cast<size_t>(rows), 0);
+  size_t next = 0;
+  const auto& d = deletions->offsets();
+  size_t di = 0;
+  for (uint64_t r = 0; r < rows; ++r) {
+    if (di < d.size() && d[di] == r) {
+      ++di;
+      continue;
+    }
+    out[static_cast<size_t>(r)] = values[next++];
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<uint64_t>> DecodeRowIdSequence(std::string_view bytes, uint64_t expected_rows,
+                                                  const DeletionVector* deletions,
                                                   std::string_view what) {
   std::vector<uint64_t> out;
   out.reserve(static_cast<size_t>(std::min<uint64_t>(expected_rows, 1u << 26)));
@@ -231,17 +259,13 @@ Result<std::vector<uint64_t>> DecodeRowIdSequence(std::string_view bytes, uint64
     LF_ASSIGN_OR_RETURN(auto seg, msg.ReadMessage(wt, std::string(what)));
     LF_RETURN_NOT_OK(decoder.Segment(std::move(seg)));
   }
-  if (out.size() != expected_rows) {
-    return Status::Corrupt(std::string(what) + ": the row id sequence holds " +
-                           std::to_string(out.size()) + " ids for " +
-                           std::to_string(expected_rows) + " rows");
-  }
-  return out;
+  return SpreadOverLiveRows(std::move(out), expected_rows, deletions, what, "row id sequence");
 }
 
 Result<std::vector<uint64_t>> DecodeRowVersionSequence(std::string_view bytes,
                                                        uint64_t expected_rows,
                                                        uint64_t default_version,
+                                                       const DeletionVector* deletions,
                                                        std::string_view what) {
   std::vector<uint64_t> out;
   if (bytes.empty()) {
@@ -278,12 +302,8 @@ Result<std::vector<uint64_t>> DecodeRowVersionSequence(std::string_view bytes,
     }
     out.insert(out.end(), span.size(), version);
   }
-  if (out.size() != expected_rows) {
-    return Status::Corrupt(std::string(what) + ": the row version sequence covers " +
-                           std::to_string(out.size()) + " rows of " +
-                           std::to_string(expected_rows));
-  }
-  return out;
+  return SpreadOverLiveRows(std::move(out), expected_rows, deletions, what,
+                            "row version sequence");
 }
 
 }  // namespace lanceflow::lance

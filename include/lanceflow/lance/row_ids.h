@@ -7,7 +7,9 @@
 //                          3 U64Array{values LE u64}}
 //   Row version sequences: {repeated Run {1 U64Segment span, 2 uint64 version}}; a run covers
 //   span.size() consecutive row positions of the fragment.
-// Sequences are expanded to one value per physical row of the fragment (deleted rows included).
+// Sequences are expanded to one value per physical row of the fragment. A sequence may hold a
+// value per physical row, or (when Lance rewrote it after deletions) a value per live row only;
+// then the values are spread over the live rows of `deletions` and deleted positions read 0.
 // Sizes are checked against `expected_rows` before anything is allocated; errors are
 // Status::Corrupt naming `what`.
 #pragma once
@@ -17,11 +19,13 @@
 #include <vector>
 
 #include "lanceflow/core/result.h"
+#include "lanceflow/lance/deletion.h"
 
 namespace lanceflow::lance {
 
 // The row ids of a fragment's `expected_rows` physical rows.
 Result<std::vector<uint64_t>> DecodeRowIdSequence(std::string_view bytes, uint64_t expected_rows,
+                                                  const DeletionVector* deletions,
                                                   std::string_view what);
 
 // The version of each of a fragment's `expected_rows` physical rows. Empty `bytes` (no
@@ -29,6 +33,7 @@ Result<std::vector<uint64_t>> DecodeRowIdSequence(std::string_view bytes, uint64
 Result<std::vector<uint64_t>> DecodeRowVersionSequence(std::string_view bytes,
                                                        uint64_t expected_rows,
                                                        uint64_t default_version,
+                                                       const DeletionVector* deletions,
                                                        std::string_view what);
 
 }  // namespace lanceflow::lance
