@@ -183,8 +183,9 @@ int64_t UnitsPerSecond(arrow::TimeUnit u) {
   return 1;
 }
 
+// Zones known to be UTC without loading them ("Z" is not among them: Arrow refuses it as a zone).
 bool IsUtcZoneName(const std::string& tz) {
-  return tz.empty() || tz == "UTC" || tz == "Etc/UTC" || tz == "+00:00" || tz == "Z";
+  return tz.empty() || tz == "UTC" || tz == "Etc/UTC" || tz == "+00:00" || tz == "+0000";
 }
 
 // ---------------------------------------------------------------------------------------------

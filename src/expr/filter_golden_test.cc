@@ -22,7 +22,11 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+// From the repository root (the documented working directory), else relative to this source
+// file (whose __FILE__ may be relative to the build directory).
 fs::path GoldenDir() {
+  const fs::path from_root = fs::path("tests") / "golden" / "filter";
+  if (fs::exists(from_root / "expected.json")) return from_root;
   return fs::path(__FILE__).parent_path().parent_path().parent_path() / "tests" / "golden" /
          "filter";
 }

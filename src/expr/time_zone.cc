@@ -14,14 +14,41 @@
 namespace lanceflow::expr::internal {
 namespace {
 
+// IANA names of UTC itself (names are case-sensitive, as in chrono-tz; "Z" and "utc" are not
+// zone names for Arrow).
 bool IsUtcName(const std::string& tz) {
   static constexpr const char* kNames[] = {
-      "UTC", "Etc/UTC", "Etc/UCT", "UCT",      "Etc/Universal", "Universal", "Etc/Zulu", "Zulu",
-      "GMT", "Etc/GMT", "GMT0",    "Etc/GMT0", "Greenwich",     "Z",         "utc"};
+      "UTC",      "Etc/UTC",  "Etc/UCT",   "UCT",     "Etc/Universal", "Universal",
+      "Etc/Zulu", "Zulu",     "GMT",       "Etc/GMT", "GMT0",          "Etc/GMT0",
+      "Etc/GMT+0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich", "GMT+0",   "GMT-0"};
   for (const char* n : kNames) {
     if (tz == n) return true;
   }
   return false;
+}
+
+// Arrow's fixed-offset spellings: "+HH:MM", "+HHMM" or "+HH" (sign '+' or '-'). Minutes are not
+// range-checked (Arrow reads "+0199" as +02:39), but the offset must be under 24 hours. Returns
+// false when `tz` has none of these shapes or the offset is out of range.
+bool ParseFixedOffset(const std::string& tz, int32_t* seconds) {
+  char d[4];
+  if (tz.size() == 6 && tz[3] == ':') {
+    d[0] = tz[1], d[1] = tz[2], d[2] = tz[4], d[3] = tz[5];
+  } else if (tz.size() == 5) {
+    d[0] = tz[1], d[1] = tz[2], d[2] = tz[3], d[3] = tz[4];
+  } else if (tz.size() == 3) {
+    d[0] = tz[1], d[1] = tz[2], d[2] = '0', d[3] = '0';
+  } else {
+    return false;
+  }
+  for (char c : d) {
+    if (c < '0' || c > '9') return false;
+  }
+  if (tz[0] != '+' && tz[0] != '-') return false;
+  const int32_t secs = ((d[0] - '0') * 10 + (d[1] - '0')) * 3600 + ((d[2] - '0') * 10 + (d[3] - '0')) * 60;
+  if (secs >= 86400) return false;
+  *seconds = tz[0] == '-' ? -secs : secs;
+  return true;
 }
 
 int64_t ReadBE(const std::string& b, size_t pos, int bytes) {
@@ -42,14 +69,19 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::Load(const std::string& name) 
     if (it != cache.end()) return it->second;
   }
   auto tz = std::make_shared<TimeZone>();
+  int32_t fixed = 0;
   if (IsUtcName(name)) {
     // no transitions, offset 0
-  } else if (name.size() == 6 && (name[0] == '+' || name[0] == '-') && name[3] == ':') {
-    const int h = std::atoi(name.substr(1, 2).c_str());
-    const int m = std::atoi(name.substr(4, 2).c_str());
-    tz->initial_offset_ = (name[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+  } else if (ParseFixedOffset(name, &fixed)) {
+    tz->initial_offset_ = fixed;
   } else {
-    if (name.empty() || name.find("..") != std::string::npos || name[0] == '/') {
+    if (name.empty() || name[0] == '+' || name[0] == '-') {
+      return Status::Invalid("time zone '" + name +
+                             "' is neither a zone name nor an offset +HH:MM, +HHMM or +HH under "
+                             "24 hours");
+    }
+    if (name.find("..") != std::string::npos || name[0] == '/' ||
+        name.find('\0') != std::string::npos) {
       return Status::Invalid("time zone '" + name + "' is not a zone name");
     }
     const char* dir = std::getenv("TZDIR");

@@ -1,5 +1,6 @@
 // Time zones for timestamp literals compared with zoned columns: UTC offsets from the IANA tz
-// database (TZif files under $TZDIR or /usr/share/zoneinfo) or fixed "+HH:MM" offsets.
+// database (TZif files under $TZDIR or /usr/share/zoneinfo) or the fixed offsets Arrow accepts
+// ("+HH:MM", "+HHMM", "+HH"; Lance stores "+02:00" as "+0200").
 // Internal to expr. Thread safety: TimeZone is immutable; Load is safe to call concurrently.
 #pragma once
 
@@ -14,8 +15,12 @@ namespace lanceflow::expr::internal {
 
 class TimeZone {
  public:
-  // "UTC"-like names and "+HH:MM"/"-HH:MM" need no file. Errors: Status::NotImplemented when the
-  // zone has no readable TZif file, Status::Invalid for a malformed one or a bad name.
+  // Names are read as Arrow (arrow-rs Tz) reads them: a fixed offset "+HH:MM", "+HHMM" or "+HH"
+  // (or '-'; under 24 hours; minutes above 59 are added as minutes), else a case-sensitive IANA
+  // name. UTC names and fixed offsets need no file. Errors: Status::Invalid for a string starting
+  // with '+'/'-' that is no such offset, a path-like name or a malformed TZif file;
+  // Status::NotImplemented when the name has no readable TZif file (unknown names included:
+  // "Z" and "utc" are not zones for Arrow either).
   static Result<std::shared_ptr<const TimeZone>> Load(const std::string& name);
 
   // Seconds east of UTC in effect at the instant `utc_seconds`. Past the last transition of the
