@@ -122,7 +122,8 @@ Result<arrow::DataTypePtr> ParseLogicalTypeImpl(std::string_view t, int depth) {
     return Status::Corrupt("Lance logical type '" + std::string(t) +
                            "' needs child fields");
   }
-  if (t == "json" || t == "map" || kind == "blob") {
+  if (t == "map") return Status::Corrupt("Lance logical type 'map' needs child fields");
+  if (t == "json" || kind == "blob") {
     return Status::NotImplemented("Lance logical type '" + std::string(t) +
                                   "' is not supported yet");
   }
@@ -203,6 +204,22 @@ class SchemaBuilder {
         return Error(f, "of type " + t + " has an item of type " + fields_[kids[0]].logical_type);
       }
       type = t.starts_with("large_") ? arrow::large_list(item) : arrow::list(item);
+    } else if (t == "map") {
+      // Lance 2.2+ maps: one non-nullable struct child "entries" of {key, value}, stored like
+      // a list of that struct. The Arrow model has no map type, so a map surfaces as the
+      // list<struct<key, value>> of its Arrow layout (JSON: an array of {"key", "value"}).
+      if (kids.size() != 1) {
+        return Error(f, "of type map has " + std::to_string(kids.size()) +
+                            " child fields, expected 1");
+      }
+      std::vector<int> child_path = path;
+      child_path.push_back(0);
+      LF_ASSIGN_OR_RETURN(arrow::FieldPtr item, Convert(kids[0], std::move(child_path), depth + 1));
+      if (item->type->id() != arrow::TypeId::kStruct || item->type->children().size() != 2) {
+        return Error(f, "of type map has an entry of type " + fields_[kids[0]].logical_type +
+                            ", expected a struct of key and value");
+      }
+      type = arrow::list(item);
     } else {
       if (!kids.empty()) return Error(f, "of type '" + t + "' has child fields");
       auto parsed = ParseLogicalTypeImpl(t, depth);

@@ -36,12 +36,13 @@ TEST(LogicalType, Parses) {
 TEST(LogicalType, Rejects) {
   for (const char* bad : {"timestamp:ms", "timestamp:xs:-", "time32:us", "decimal:128:0:0",
                           "decimal:64:3:1", "fixed_size_list:float:-1", "fixed_size_list:float",
-                          "fixed_size_binary:x", "dict:string:float:false", "struct", "list"}) {
+                          "fixed_size_binary:x", "dict:string:float:false", "struct", "list",
+                          "map"}) {
     auto r = ParseLogicalType(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kCorrupt) << bad << ": " << r.status().ToString();
   }
-  for (const char* unsupported : {"map", "json", "fixed_size_list:lance.bfloat16:8", "int128"}) {
+  for (const char* unsupported : {"json", "fixed_size_list:lance.bfloat16:8", "int128"}) {
     EXPECT_EQ(ParseLogicalType(unsupported).status().code(), StatusCode::kNotImplemented)
         << unsupported;
   }
@@ -69,6 +70,31 @@ TEST(ArrowSchema, NestedAndPaths) {
       << (*schema)->ToString();
   EXPECT_EQ(fields[5].arrow_path, (std::vector<int>{1, 1, 0, 0}));
   EXPECT_EQ(fields[6].arrow_path, (std::vector<int>{2}));
+}
+
+TEST(ArrowSchema, MapIsListOfKeyValueStruct) {
+  std::vector<LanceField> fields = {F(0, -1, "m", "map"), F(1, 0, "entries", "struct"),
+                                    F(2, 1, "key", "string"), F(3, 1, "value", "int64")};
+  fields[1].nullable = false;
+  fields[2].nullable = false;
+  auto schema = BuildArrowSchema(&fields, {});
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  const auto& m = (*schema)->field(0);
+  ASSERT_EQ(m->type->id(), arrow::TypeId::kList);
+  const auto& entries = m->type->children()[0];
+  EXPECT_EQ(entries->name, "entries");
+  EXPECT_FALSE(entries->nullable);
+  ASSERT_EQ(entries->type->children().size(), 2u);
+  EXPECT_EQ(entries->type->children()[0]->name, "key");
+  EXPECT_FALSE(entries->type->children()[0]->nullable);
+  EXPECT_EQ(entries->type->children()[1]->type->id(), arrow::TypeId::kInt64);
+  EXPECT_EQ(fields[3].arrow_path, (std::vector<int>{0, 0, 1}));
+  // A map whose child is not a two-member struct.
+  std::vector<LanceField> bad = {F(0, -1, "m", "map"), F(1, 0, "k", "string")};
+  EXPECT_NE(BuildArrowSchema(&bad, {}).status().message().find("key and value"),
+            std::string::npos);
+  std::vector<LanceField> none = {F(0, -1, "m", "map")};
+  EXPECT_NE(BuildArrowSchema(&none, {}).status().message().find("expected 1"), std::string::npos);
 }
 
 TEST(ArrowSchema, RejectsBadTrees) {
