@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import math
 import os
 import shutil
 from typing import Any, Dict, List, Optional, Sequence
@@ -115,8 +116,34 @@ def _decode_dictionaries(table: pa.Table) -> pa.Table:
     return table
 
 
+def _plain_float_lists(column: pa.ChunkedArray) -> bool:
+    """A list/fixed_size_list column of float32/float64 without NaN or infinities: its JSON
+    values are exactly to_pylist() (jsonl_reference's per-row path is slow for vectors)."""
+    t = column.type
+    if not (pa.types.is_fixed_size_list(t) or pa.types.is_list(t)):
+        return False
+    if t.value_type not in (pa.float32(), pa.float64()):
+        return False
+    for chunk in column.chunks:
+        values = chunk.flatten().to_numpy(zero_copy_only=False)
+        if not np.all(np.isfinite(values[~np.isnan(values)])) or np.isnan(values).any():
+            return False
+    return True
+
+
 def encode_table(table: pa.Table) -> List[dict]:
-    return _encode_table(_decode_dictionaries(table))
+    table = _decode_dictionaries(table)
+    fast = [n for n in table.column_names if _plain_float_lists(table.column(n))]
+    if not fast:
+        return _encode_table(table)
+    rest = [n for n in table.column_names if n not in fast]
+    slow_rows = _encode_table(table.select(rest)) if rest else [{}] * table.num_rows
+    fast_cols = {n: table.column(n).to_pylist() for n in fast}
+    out = []
+    for i, row in enumerate(slow_rows):
+        out.append({n: (fast_cols[n][i] if n in fast_cols else row[n])
+                    for n in table.column_names})
+    return out
 
 
 def _short(v: Any) -> str:
@@ -135,9 +162,9 @@ def _float_list_equal(ours: Any, expected: Any, t: pa.DataType) -> Optional[bool
         return None
     if len(ours) != len(expected):
         return False
-    if any(not isinstance(x, (int, float)) or isinstance(x, bool) for x in ours):
+    if any(type(x) not in (int, float) for x in ours):
         return None
-    if any(not isinstance(x, float) for x in expected):
+    if any(type(x) is not float for x in expected):
         return None
     dtype = {pa.float32(): np.float32, pa.float16(): np.float16}.get(vt, np.float64)
     a, b = np.array(ours, dtype=dtype), np.array(expected, dtype=dtype)
@@ -146,7 +173,14 @@ def _float_list_equal(ours: Any, expected: Any, t: pa.DataType) -> Optional[bool
 
 def value_equal(ours: Any, expected: Any, t: pa.DataType) -> bool:
     fast = _float_list_equal(ours, expected, t)
-    return fast if fast is not None else values_equal(ours, expected, t)
+    if fast is not None:
+        return fast
+    if repr(ours) == repr(expected):  # the same JSON value (types, key order, -0.0 included)
+        return True
+    if (pa.types.is_floating(t) and type(ours) is float and type(expected) is float and
+            math.copysign(1, ours) != math.copysign(1, expected)):
+        return False  # values_equal ignores the sign of zero for float16/float32
+    return values_equal(ours, expected, t)
 
 
 def _canon(v: Any, t: pa.DataType) -> Any:
@@ -163,7 +197,11 @@ def _canon(v: Any, t: pa.DataType) -> Any:
                               for i in range(t.num_fields))
     if (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)) \
             and isinstance(v, list):
-        return ("l",) + tuple(_canon(x, t.value_type) for x in v)
+        vt = t.value_type
+        if pa.types.is_floating(vt) and all(type(x) in (int, float) for x in v):
+            width = {pa.float32(): np.float32, pa.float16(): np.float16}.get(vt, np.float64)
+            return ("lf", np.array(v, dtype=width).tobytes())
+        return ("l",) + tuple(_canon(x, vt) for x in v)
     return (type(v).__name__, repr(v))
 
 
@@ -203,7 +241,8 @@ def assert_same_rows(ours: List[dict], expected: pa.Table, what: str, key: str =
             pairs.append((r, by_key[k]))
     else:
         def sort_key(row):
-            return repr(tuple(_canon(row[f.name], f.type) for f in schema))
+            # Tuples of tagged tuples: comparable across rows (tags differ before types do).
+            return tuple(_canon(row[f.name], f.type) for f in schema)
 
         exp_sorted = sorted(exp, key=sort_key)
         ours_sorted = sorted(ours, key=sort_key)
@@ -822,3 +861,51 @@ def test_corrupt_copies(db_dir, tmp_path, table, part, how):
         # Older versions do not depend on the damaged manifest (the engine, which opens the
         # latest manifest first, cannot read them: the reference is the undamaged copy).
         check_read(dest, table, version=1, engine_db=db_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparison itself (no lanceflow involved): it must catch what it claims to.
+
+
+def test_comparator_detects_differences():
+    table = pa.table({
+        "id": pa.array([0, 1, 2], pa.int64()),
+        "flag": pa.array([True, None, False]),
+        "f": pa.array([0.1, -0.0, float("nan")], pa.float32()),
+        "vec": pa.array([[0.1] * 12, None, [float(i) for i in range(12)]],
+                        pa.list_(pa.float32(), 12)),
+        "s": pa.array([{"a": 1, "b": "x"}, None, {"a": None, "b": ""}],
+                      pa.struct([("a", pa.int32()), ("b", pa.string())])),
+    })
+    good = encode_table(table)
+    assert_same_rows([dict(r) for r in reversed(good)], table, "reordered rows")
+    assert_same_rows([dict(r) for r in good[1:]], table, "subset", subset=True)
+    no_id = table.drop_columns(["id"])
+    assert_same_rows([{k: v for k, v in r.items() if k != "id"} for r in reversed(good)],
+                     no_id, "no key")
+
+    def mutated(i, col, value):
+        rows = [dict(r) for r in good]
+        rows[i][col] = value
+        return rows
+
+    bad_cases = [
+        mutated(0, "flag", 1),                       # an integer for a boolean
+        mutated(1, "f", 0.0),                        # -0.0 lost its sign
+        mutated(2, "f", None),                       # NaN lost
+        mutated(0, "f", 0.1000001),                  # another float32 value
+        mutated(2, "vec", [float(i) for i in range(11)] + [12.0]),
+        mutated(1, "vec", []),
+        mutated(0, "s", {"b": "x", "a": 1}),         # struct fields out of order
+        mutated(2, "s", None),
+        [dict(r) for r in good[:2]],                 # a row missing
+        [dict(r) for r in good] + [dict(good[0])],   # a row twice
+        [{k: r[k] for k in reversed(list(r))} for r in good],  # keys out of order
+    ]
+    for i, rows in enumerate(bad_cases):
+        with pytest.raises(AssertionError):
+            assert_same_rows(rows, table, f"case {i}")
+    for i, rows in enumerate(bad_cases[:8]):
+        stripped = [{k: v for k, v in r.items() if k != "id"} for r in rows]
+        with pytest.raises(AssertionError):
+            assert_same_rows(stripped, no_id, f"case {i} without key")

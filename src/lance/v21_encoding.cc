@@ -9,6 +9,7 @@
 
 namespace lanceflow::lance::v21 {
 
+#include "v21_nested.h"
 namespace {
 
 constexpr int kMaxEncodingDepth = 16;
@@ -173,6 +174,7 @@ Status DecodeFsl(const Encoding& e, const std::vector<ByteSpan>& buffers, size_t
   int64_t dim = static_cast<int64_t>(e.items_per_value);
   int64_t items = num * dim;
   if (e.has_validity) {
+  if (IsNestedFslEncoding(e)) return DecodeNestedFslChunk(e, buffers, next, num, out);
     if (*next >= buffers.size()) return Bad("FixedSizeList chunk without its validity buffer");
     ByteSpan v = buffers[(*next)++];
     if (v.size < arrow::BytesForBits(items)) return Bad("FixedSizeList validity buffer too short");
@@ -293,6 +295,10 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
                           codecs::DecompressGeneral(e.scheme, buffers[0].data, buffers[0].size));
       std::vector<ByteSpan> inner = buffers;
       inner[0] = {plain->data(), plain->size()};
+    case EncodingKind::kPackedStruct:
+      // Rows of the members' bytes: the inner encoding's fixed-width values (v21_nested.h).
+      LF_RETURN_NOT_OK(NeedChild(e));
+      return DecodeMiniBlockImpl(*e.child, buffers, num, out);
       return DecodeMiniBlockImpl(*e.child, inner, num, out);
     }
     default:
@@ -487,6 +493,9 @@ Status ValueBlock::AppendFrom(const ValueBlock& o, int64_t start, int64_t count)
     int64_t n = count * items_per_value;
     item_validity.resize(static_cast<size_t>(arrow::BytesForBits(at + n)), 0xFF);
     if (!has_item_validity) arrow::SetBitsTo(item_validity.data(), 0, at, true);
+        case EncodingKind::kPackedStruct:
+          st = f == 2 ? sub(&e->child) : r.Skip(w);
+          break;
     if (o.has_item_validity) {
       arrow::CopyBitmap(o.item_validity.data(), start * items_per_value, item_validity.data(), at,
                         n);
@@ -610,12 +619,14 @@ Status DecodeBlock(const Encoding& e, ByteSpan buf, int64_t num, ValueBlock* out
       LF_RETURN_NOT_OK(NeedChild(e));
       LF_ASSIGN_OR_RETURN(BufferPtr plain, codecs::DecompressGeneral(e.scheme, buf.data, buf.size));
       return DecodeBlock(*e.child, {plain->data(), plain->size()}, num, out);
+    case EncodingKind::kPackedStruct:
     }
     default:
       return Status::NotImplemented("block encoded with " + e.Describe());
   }
 }
 
+      if (IsNestedFslEncoding(e)) return NestedFslShapeOfEncoding(e);
 Status DecodeLevels(const Encoding& e, ByteSpan buffer, int64_t num, std::vector<uint16_t>* out) {
   ValueBlock block;
   block.Reset(false, 16);
@@ -699,3 +710,4 @@ Status DecodeFullZipFixed(const Encoding& e, const uint8_t* data, int64_t num,
 }
 
 }  // namespace lanceflow::lance::v21
+  if (IsNestedFslEncoding(e)) return DecodeNestedFslFullZip(e, data, num, bytes_per_value, out);

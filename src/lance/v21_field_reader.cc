@@ -13,6 +13,7 @@
 
 #include "lanceflow/arrow/bitmap.h"
 #include "lanceflow/lance/field_reader.h"
+#include "v21_nested.h"
 #include "v21_page.h"
 
 namespace lanceflow::lance {
@@ -72,7 +73,15 @@ struct Assembly {
 
 Status Bad(const std::string& msg) { return Status::Corrupt(msg); }
 
+    case TypeId::kNull:
+      // Null columns hold only all-null pages; one byte per value keeps the value machinery
+      // uniform and BuildLeaf drops it.
+      s.bits_per_value = 8;
+      return s;
+    case TypeId::kStruct:
+      return v21::PackedStructShape(t);  // structs are leaves only when packed
 Result<v21::ValueShape> ShapeOfArrowLeaf(const arrow::DataType& t) {
+      if (v21::IsNestedFsl(t)) return v21::NestedFslShape(t);
   v21::ValueShape s;
   switch (t.id()) {
     case TypeId::kUtf8:
@@ -120,8 +129,9 @@ class V21FieldReader final : public FieldReader {
     if (!spec_.field || !spec_.fields || !spec_.arrow_field || !spec_.read_range) {
       return Status::Invalid("incomplete FieldReadSpec");
     }
-    LF_RETURN_NOT_OK(AddNode(*spec_.field, spec_.arrow_field->type, spec_.arrow_field->nullable,
-                             0, {}));
+    Status planned = AddNode(*spec_.field, spec_.arrow_field->type, spec_.arrow_field->nullable,
+                             0, {});
+    if (!planned.ok()) return Where(-1, -1, planned);
     for (auto& leaf : leaves_) {
       const auto& col = metadata_->columns[static_cast<size_t>(leaf.column)];
       uint64_t row = 0;
@@ -186,7 +196,8 @@ class V21FieldReader final : public FieldReader {
     n0.field_id = f.id;
     n0.depth = depth;
     path.push_back(idx);
-    if (!IsStructural(type.id())) {
+    bool packed = type.id() == TypeId::kStruct && v21::IsPackedStructField(f);
+    if (!IsStructural(type.id()) || packed) {
       Leaf leaf;
       leaf.node = idx;
       leaf.path_nodes = path;
@@ -360,6 +371,16 @@ class V21FieldReader final : public FieldReader {
         a->layers[static_cast<size_t>(p)].offsets.push_back(
             a->layers[static_cast<size_t>(p) + 1].slots);
       }
+    }
+    if (id == TypeId::kNull) {
+      out->null_count = out->length;
+      return arrow::ArrayDataPtr(out);
+    }
+    if (id == TypeId::kStruct) {
+      return v21::BuildPackedStruct(n.type, L.slots, validity, L.nulls, v.data.data());
+    }
+    if (v21::IsNestedFsl(*n.type)) {
+      return v21::BuildNestedFsl(n.type, L.slots, validity, L.nulls, v.data.data());
     }
     if (consumed != s->values.num) {
       return Bad("levels address " + std::to_string(consumed) + " values, pages hold " +

@@ -7,6 +7,7 @@
 #include "protobuf_reader.h"
 
 namespace lanceflow::lance::v21 {
+#include "v21_nested.h"
 
 namespace {
 
@@ -543,7 +544,9 @@ Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs
   if (variable) {
     LF_RETURN_NOT_OK(DecodeFullZipVariable(*z.values, raw, &page->values));
   } else {
-    if (vs.variable || (!vs.has_item_validity && vs.bits_per_value != bpv * 8)) {
+    // Nested fixed-size lists store fewer bytes than their decoded rows; the decoder checks.
+    if (vs.variable || (!vs.has_item_validity && !IsNestedFslEncoding(*z.values) &&
+                        vs.bits_per_value != bpv * 8)) {
       return Bad("full-zip bits_per_value does not match its encoding");
     }
     LF_RETURN_NOT_OK(DecodeFullZipFixed(*z.values, fixed.data(), fixed_n, bpv, &page->values));
