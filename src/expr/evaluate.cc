@@ -755,6 +755,76 @@ CompareOp Flip(CompareOp op) {
   }
 }
 
+// A 256-bit two's complement integer (decimal256 storage): little-endian 64-bit limbs.
+struct Int256 {
+  uint64_t limb[4] = {0, 0, 0, 0};
+};
+
+// Signed order of two 256-bit two's complement values (limb arrays as stored): <0, 0, >0.
+int CompareInt256(const uint64_t* a, const uint64_t* b) {
+  for (int k = 3; k >= 0; --k) {
+    uint64_t x = a[k], y = b[k];
+    if (k == 3) {
+      x ^= uint64_t{1} << 63;
+      y ^= uint64_t{1} << 63;
+    }
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+// Magnitudes below 2^256: multiply by 10 in place (the caller keeps the value below 10^76).
+void MulTen(uint64_t* m) {
+  unsigned __int128 carry = 0;
+  for (int k = 0; k < 4; ++k) {
+    const unsigned __int128 p = static_cast<unsigned __int128>(m[k]) * 10 + carry;
+    m[k] = static_cast<uint64_t>(p);
+    carry = p >> 64;
+  }
+}
+
+// Two's complement negation in place.
+void Negate256(uint64_t* m) {
+  unsigned __int128 carry = 1;
+  for (int k = 0; k < 4; ++k) {
+    const unsigned __int128 v = static_cast<unsigned __int128>(~m[k]) + carry;
+    m[k] = static_cast<uint64_t>(v);
+    carry = v >> 64;
+  }
+}
+
+bool MagnitudeLess(const uint64_t* a, const uint64_t* b) {
+  for (int k = 3; k >= 0; --k) {
+    if (a[k] != b[k]) return a[k] < b[k];
+  }
+  return false;
+}
+
+// The integer literal `lit` converted to a decimal(precision, scale) as LanceDB converts it (an
+// Arrow cast of an Int64 literal): times 10^scale, or for a negative scale divided by 10^-scale
+// truncating toward zero. False when the literal is no Int64 (LanceDB types an integer above
+// INT64_MAX as UInt64 and refuses it) or the result has more than `precision` digits.
+bool DecimalFromInteger(const Literal& lit, int32_t precision, int32_t scale, Int256* out) {
+  if (lit.kind != LiteralKind::kInteger || !lit.AsInt64() || precision < 1 || precision > 76) {
+    return false;
+  }
+  uint64_t m[4] = {lit.magnitude, 0, 0, 0};
+  uint64_t limit[4] = {1, 0, 0, 0};
+  for (int32_t k = 0; k < precision; ++k) MulTen(limit);
+  if (scale < 0) {
+    for (int32_t k = 0; k < -scale && m[0] != 0; ++k) m[0] /= 10;
+  } else {
+    for (int32_t k = 0; k < scale; ++k) {
+      if (!MagnitudeLess(m, limit)) return false;  // only grows from here
+      MulTen(m);
+    }
+  }
+  if (!MagnitudeLess(m, limit)) return false;
+  if (lit.negative) Negate256(m);
+  std::memcpy(out->limb, m, sizeof(m));
+  return true;
+}
+
 // A literal in the physical representation of the column it meets.
 struct Scalar {
   int64_t i = 0;
@@ -762,6 +832,7 @@ struct Scalar {
   double d = 0;
   float f = 0;
   int128 wide = 0;
+  Int256 wide256;
   bool b = false;
   std::string s;
 };
@@ -819,6 +890,18 @@ class CompareScalarPred final : public PredNode {
         std::vector<int128> v(static_cast<size_t>(n));
         std::memcpy(v.data(), a->buffers[1]->data() + a->offset * 16, static_cast<size_t>(n) * 16);
         CompareOrdered<int128>(v.data(), n, lit.wide, op, &res);
+        break;
+      }
+      case TypeId::kDecimal256: {
+        res.assign(static_cast<size_t>(NumWords(n)), 0);
+        const uint8_t* base = a->buffers[1]->data() + a->offset * 32;
+        for (int64_t i = 0; i < n; ++i) {
+          uint64_t x[4];
+          std::memcpy(x, base + i * 32, 32);
+          if (ApplyOp(op, CompareInt256(x, lit.wide256.limb))) {
+            res[static_cast<size_t>(i >> 6)] |= uint64_t{1} << (i & 63);
+          }
+        }
         break;
       }
       case TypeId::kBool: {
@@ -1163,14 +1246,27 @@ class Binder {
         return NoConvert(*v, lit);
       }
       s.f = static_cast<float>(s.d);
-    } else if (id == TypeId::kDecimal128) {
+    } else if (id == TypeId::kDecimal128 || id == TypeId::kDecimal256) {
+      // Only integer literals convert (LanceDB refuses float literals, even 1.5 for scale 2).
       if (lit.kind != LiteralKind::kInteger) return NoConvert(*v, lit);
-      int128 x = LiteralInt(lit);
-      int128 limit = 1;
-      for (int k = 0; k < t.precision(); ++k) limit *= 10;
-      for (int k = 0; k < t.scale(); ++k) x *= 10;
-      if (x >= limit || x <= -limit) return NoConvert(*v, lit, "out of range for " + TypeText(t));
-      s.wide = x;
+      if (!DecimalFromInteger(lit, t.precision(), t.scale(), &s.wide256)) {
+        if (!(lit.negative && lit.magnitude == uint64_t{1} << 63)) {
+          return NoConvert(*v, lit, "out of range for " + TypeText(t));
+        }
+        // INT64_MIN reaches LanceDB as CAST(-9223372036854775808 AS BIGINT), which it compares
+        // exactly in a wider decimal: below every value, so -10^precision stands in for it.
+        if (t.precision() < 1 || t.precision() > 76) {
+          return NoConvert(*v, lit, "out of range for " + TypeText(t));
+        }
+        s.wide256 = Int256{};
+        s.wide256.limb[0] = 1;
+        for (int32_t k = 0; k < t.precision(); ++k) MulTen(s.wide256.limb);
+        Negate256(s.wide256.limb);
+      }
+      if (id == TypeId::kDecimal128) {
+        if (t.precision() > 38) return NoConvert(*v, lit, "precision above 38");
+        std::memcpy(&s.wide, s.wide256.limb, 16);  // |value| < 10^38: the low limbs suffice
+      }
     } else if (id == TypeId::kBool) {
       if (lit.kind != LiteralKind::kBool) return NoConvert(*v, lit);
       s.b = lit.bool_value;

@@ -149,10 +149,9 @@ TEST(TimeZoneTest, NewYorkOffsets) {
 // zoned "+0199" reads local midnight as 21:21 UTC; "+2400", "+2", "0200" are refused).
 TEST(TimeZoneTest, FixedOffsets) {
   const std::pair<const char*, int32_t> cases[] = {
-      {"+02:00", 7200},  {"+0200", 7200},   {"+02", 7200},  {"-05", -18000},
-      {"-0500", -18000}, {"+0530", 19800},  {"-00:00", 0},  {"+00", 0},
-      {"+2359", 86340},  {"-2359", -86340}, {"+0199", 9540}, {"+0060", 3600},
-      {"UTC", 0},        {"Etc/UTC", 0},    {"Zulu", 0}};
+      {"+02:00", 7200}, {"+0200", 7200}, {"+02", 7200}, {"-05", -18000},  {"-0500", -18000},
+      {"+0530", 19800}, {"-00:00", 0},   {"+00", 0},    {"+2359", 86340}, {"-2359", -86340},
+      {"+0199", 9540},  {"+0060", 3600}, {"UTC", 0},    {"Etc/UTC", 0},   {"Zulu", 0}};
   for (const auto& [name, offset] : cases) {
     auto tz = internal::TimeZone::Load(name);
     ASSERT_TRUE(tz.ok()) << name << ": " << tz.status().ToString();
@@ -162,7 +161,8 @@ TEST(TimeZoneTest, FixedOffsets) {
   for (const char* bad : {"+2400", "+9999", "+2", "-5", "+00x0", "+02:0", "+02:00:00", "-", ""}) {
     auto tz = internal::TimeZone::Load(bad);
     ASSERT_FALSE(tz.ok()) << bad;
-    EXPECT_EQ(tz.status().code(), StatusCode::kInvalidArgument) << bad << ": " << tz.status().ToString();
+    EXPECT_EQ(tz.status().code(), StatusCode::kInvalidArgument)
+        << bad << ": " << tz.status().ToString();
   }
   // Not zone names for Arrow (no such tz file either).
   EXPECT_FALSE(internal::TimeZone::Load("Z").ok());

@@ -18,9 +18,9 @@ namespace {
 // zone names for Arrow).
 bool IsUtcName(const std::string& tz) {
   static constexpr const char* kNames[] = {
-      "UTC",      "Etc/UTC",  "Etc/UCT",   "UCT",     "Etc/Universal", "Universal",
-      "Etc/Zulu", "Zulu",     "GMT",       "Etc/GMT", "GMT0",          "Etc/GMT0",
-      "Etc/GMT+0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich", "GMT+0",   "GMT-0"};
+      "UTC",       "Etc/UTC",   "Etc/UCT",   "UCT",           "Etc/Universal", "Universal",
+      "Etc/Zulu",  "Zulu",      "GMT",       "Etc/GMT",       "GMT0",          "Etc/GMT0",
+      "Etc/GMT+0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich", "GMT+0",         "GMT-0"};
   for (const char* n : kNames) {
     if (tz == n) return true;
   }
@@ -45,7 +45,8 @@ bool ParseFixedOffset(const std::string& tz, int32_t* seconds) {
     if (c < '0' || c > '9') return false;
   }
   if (tz[0] != '+' && tz[0] != '-') return false;
-  const int32_t secs = ((d[0] - '0') * 10 + (d[1] - '0')) * 3600 + ((d[2] - '0') * 10 + (d[3] - '0')) * 60;
+  const int32_t secs =
+      ((d[0] - '0') * 10 + (d[1] - '0')) * 3600 + ((d[2] - '0') * 10 + (d[3] - '0')) * 60;
   if (secs >= 86400) return false;
   *seconds = tz[0] == '-' ? -secs : secs;
   return true;

@@ -11,6 +11,14 @@
 //   for float16 and binary columns, a string for a non-string column) is a bind error. Integers
 //   of different widths and signedness compare exactly; an integer column against a float column
 //   compares as float64.
+// - Decimal128/256 columns take integer literals only, and only those that fit int64 (LanceDB
+//   types larger ones as UInt64 or Float64 and refuses them, as it refuses every float literal:
+//   `dec = 0.01` is a bind error). The literal is scaled exactly by 10^scale, or for a negative
+//   scale divided by 10^-scale truncating toward zero (150 meets decimal(5,-2) as 1, i.e. 100);
+//   a result with more than `precision` digits is a bind error.
+// - Time zones of timestamp columns are read as Arrow reads them: fixed offsets "+HH:MM",
+//   "+HHMM", "+HH" (Lance stores "+02:00" as "+0200"), else IANA names (case-sensitive; "Z" and
+//   "utc" are not zones, so a timestamp literal against such a column is a bind error).
 // - Floats: against a literal, -0.0 equals 0.0, NaN is above every number and -NaN below; between
 //   two columns, IEEE total order (-NaN < -Inf < ... < -0.0 < 0.0 < ... < Inf < NaN, NaN = NaN).
 // - Strings compare bytewise (UTF-8 code point order). LIKE: '%' any run, '_' one character,
