@@ -6,10 +6,10 @@
 #include "lanceflow/arrow/bitmap.h"
 #include "lanceflow/lance/codecs.h"
 #include "protobuf_reader.h"
+#include "v21_nested.h"
 
 namespace lanceflow::lance::v21 {
 
-#include "v21_nested.h"
 namespace {
 
 constexpr int kMaxEncodingDepth = 16;
@@ -168,13 +168,13 @@ Status DecodeFsl(const Encoding& e, const std::vector<ByteSpan>& buffers, size_t
     return Bad("FixedSizeList dimension out of range");
   }
   LF_RETURN_NOT_OK(NeedChild(e));
+  if (IsNestedFslEncoding(e)) return DecodeNestedFslChunk(e, buffers, next, num, out);
   if (e.child->kind != EncodingKind::kFlat) {
     return Status::NotImplemented("FixedSizeList of " + e.child->Describe());
   }
   int64_t dim = static_cast<int64_t>(e.items_per_value);
   int64_t items = num * dim;
   if (e.has_validity) {
-  if (IsNestedFslEncoding(e)) return DecodeNestedFslChunk(e, buffers, next, num, out);
     if (*next >= buffers.size()) return Bad("FixedSizeList chunk without its validity buffer");
     ByteSpan v = buffers[(*next)++];
     if (v.size < arrow::BytesForBits(items)) return Bad("FixedSizeList validity buffer too short");
@@ -288,6 +288,10 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
                                              dst);
       });
     }
+    case EncodingKind::kPackedStruct:
+      // Rows of the members' bytes: the inner encoding's fixed-width values (v21_nested.h).
+      LF_RETURN_NOT_OK(NeedChild(e));
+      return DecodeMiniBlockImpl(*e.child, buffers, num, out);
     case EncodingKind::kGeneral: {
       LF_RETURN_NOT_OK(need(1));
       LF_RETURN_NOT_OK(NeedChild(e));
@@ -295,10 +299,6 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
                           codecs::DecompressGeneral(e.scheme, buffers[0].data, buffers[0].size));
       std::vector<ByteSpan> inner = buffers;
       inner[0] = {plain->data(), plain->size()};
-    case EncodingKind::kPackedStruct:
-      // Rows of the members' bytes: the inner encoding's fixed-width values (v21_nested.h).
-      LF_RETURN_NOT_OK(NeedChild(e));
-      return DecodeMiniBlockImpl(*e.child, buffers, num, out);
       return DecodeMiniBlockImpl(*e.child, inner, num, out);
     }
     default:
@@ -434,6 +434,9 @@ Result<std::unique_ptr<Encoding>> ParseEncoding(std::string_view bytes, int dept
         case EncodingKind::kGeneral:
           st = f == 1 ? compression() : f == 3 ? sub(&e->child) : r.Skip(w);
           break;
+        case EncodingKind::kPackedStruct:
+          st = f == 2 ? sub(&e->child) : r.Skip(w);
+          break;
         case EncodingKind::kFixedSizeList:
           if (f == 1) {
             LF_ASSIGN_OR_RETURN(e->items_per_value, r.ReadUInt64(w));
@@ -493,9 +496,6 @@ Status ValueBlock::AppendFrom(const ValueBlock& o, int64_t start, int64_t count)
     int64_t n = count * items_per_value;
     item_validity.resize(static_cast<size_t>(arrow::BytesForBits(at + n)), 0xFF);
     if (!has_item_validity) arrow::SetBitsTo(item_validity.data(), 0, at, true);
-        case EncodingKind::kPackedStruct:
-          st = f == 2 ? sub(&e->child) : r.Skip(w);
-          break;
     if (o.has_item_validity) {
       arrow::CopyBitmap(o.item_validity.data(), start * items_per_value, item_validity.data(), at,
                         n);
@@ -524,12 +524,14 @@ Result<ValueShape> ShapeOf(const Encoding& e) {
       break;
     case EncodingKind::kRle:
     case EncodingKind::kByteStreamSplit:
+    case EncodingKind::kPackedStruct:
     case EncodingKind::kGeneral: {
       LF_RETURN_NOT_OK(NeedChild(e));
       return ShapeOf(*e.child);
     }
     case EncodingKind::kFixedSizeList: {
       LF_RETURN_NOT_OK(NeedChild(e));
+      if (IsNestedFslEncoding(e)) return NestedFslShapeOfEncoding(e);
       if (e.child->kind != EncodingKind::kFlat) {
         return Status::NotImplemented("FixedSizeList of " + e.child->Describe());
       }
@@ -619,14 +621,12 @@ Status DecodeBlock(const Encoding& e, ByteSpan buf, int64_t num, ValueBlock* out
       LF_RETURN_NOT_OK(NeedChild(e));
       LF_ASSIGN_OR_RETURN(BufferPtr plain, codecs::DecompressGeneral(e.scheme, buf.data, buf.size));
       return DecodeBlock(*e.child, {plain->data(), plain->size()}, num, out);
-    case EncodingKind::kPackedStruct:
     }
     default:
       return Status::NotImplemented("block encoded with " + e.Describe());
   }
 }
 
-      if (IsNestedFslEncoding(e)) return NestedFslShapeOfEncoding(e);
 Status DecodeLevels(const Encoding& e, ByteSpan buffer, int64_t num, std::vector<uint16_t>* out) {
   ValueBlock block;
   block.Reset(false, 16);
@@ -683,6 +683,7 @@ Status DecodeFullZipVariable(const Encoding& e, const ValueBlock& raw, ValueBloc
 
 Status DecodeFullZipFixed(const Encoding& e, const uint8_t* data, int64_t num,
                           int64_t bytes_per_value, ValueBlock* out) {
+  if (IsNestedFslEncoding(e)) return DecodeNestedFslFullZip(e, data, num, bytes_per_value, out);
   if (e.kind == EncodingKind::kFixedSizeList && e.has_validity) {
     int64_t dim = static_cast<int64_t>(e.items_per_value);
     int64_t vbytes = arrow::BytesForBits(dim);
@@ -710,4 +711,3 @@ Status DecodeFullZipFixed(const Encoding& e, const uint8_t* data, int64_t num,
 }
 
 }  // namespace lanceflow::lance::v21
-  if (IsNestedFslEncoding(e)) return DecodeNestedFslFullZip(e, data, num, bytes_per_value, out);

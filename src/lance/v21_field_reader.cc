@@ -73,15 +73,7 @@ struct Assembly {
 
 Status Bad(const std::string& msg) { return Status::Corrupt(msg); }
 
-    case TypeId::kNull:
-      // Null columns hold only all-null pages; one byte per value keeps the value machinery
-      // uniform and BuildLeaf drops it.
-      s.bits_per_value = 8;
-      return s;
-    case TypeId::kStruct:
-      return v21::PackedStructShape(t);  // structs are leaves only when packed
 Result<v21::ValueShape> ShapeOfArrowLeaf(const arrow::DataType& t) {
-      if (v21::IsNestedFsl(t)) return v21::NestedFslShape(t);
   v21::ValueShape s;
   switch (t.id()) {
     case TypeId::kUtf8:
@@ -90,7 +82,15 @@ Result<v21::ValueShape> ShapeOfArrowLeaf(const arrow::DataType& t) {
     case TypeId::kLargeBinary:
       s.variable = true;
       return s;
+    case TypeId::kNull:
+      // Null columns hold only all-null pages; one byte per value keeps the value machinery
+      // uniform and BuildLeaf drops it.
+      s.bits_per_value = 8;
+      return s;
+    case TypeId::kStruct:
+      return v21::PackedStructShape(t);  // structs are leaves only when packed
     case TypeId::kFixedSizeList: {
+      if (v21::IsNestedFsl(t)) return v21::NestedFslShape(t);
       const auto& item = t.children()[0]->type;
       if (item->is_nested() || item->bit_width() <= 0 || item->id() == TypeId::kDictionary) {
         return Status::NotImplemented("fixed_size_list of " + item->ToString());
@@ -372,16 +372,6 @@ class V21FieldReader final : public FieldReader {
             a->layers[static_cast<size_t>(p) + 1].slots);
       }
     }
-    if (id == TypeId::kNull) {
-      out->null_count = out->length;
-      return arrow::ArrayDataPtr(out);
-    }
-    if (id == TypeId::kStruct) {
-      return v21::BuildPackedStruct(n.type, L.slots, validity, L.nulls, v.data.data());
-    }
-    if (v21::IsNestedFsl(*n.type)) {
-      return v21::BuildNestedFsl(n.type, L.slots, validity, L.nulls, v.data.data());
-    }
     if (consumed != s->values.num) {
       return Bad("levels address " + std::to_string(consumed) + " values, pages hold " +
                  std::to_string(s->values.num));
@@ -402,6 +392,16 @@ class V21FieldReader final : public FieldReader {
     BufferPtr validity = L.nulls ? ToBuffer(L.validity) : nullptr;
     if (v.num != L.slots) return Bad("leaf value count differs from its slots");
     TypeId id = n.type->id();
+    if (id == TypeId::kNull) {
+      out->null_count = out->length;
+      return arrow::ArrayDataPtr(out);
+    }
+    if (id == TypeId::kStruct) {
+      return v21::BuildPackedStruct(n.type, L.slots, validity, L.nulls, v.data.data());
+    }
+    if (v21::IsNestedFsl(*n.type)) {
+      return v21::BuildNestedFsl(n.type, L.slots, validity, L.nulls, v.data.data());
+    }
     if (v.variable) {
       bool large = id == TypeId::kLargeUtf8 || id == TypeId::kLargeBinary;
       BufferPtr offs;

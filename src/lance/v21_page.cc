@@ -5,9 +5,9 @@
 
 #include "lanceflow/arrow/bitmap.h"
 #include "protobuf_reader.h"
+#include "v21_nested.h"
 
 namespace lanceflow::lance::v21 {
-#include "v21_nested.h"
 
 namespace {
 
