@@ -124,7 +124,7 @@ class SegmentDecoder {
     }
     for (uint64_t i = 0; i < span; ++i) {
       auto byte = static_cast<uint8_t>(bitmap[i / 8]);
-      if (byte & (0x80u >> (i % 8))) LF_RETURN_NOT_OK(Append(start + i));
+      if (byte & (1u << (i % 8))) LF_RETURN_NOT_OK(Append(start + i));
     }
     return Status::OK();
   }

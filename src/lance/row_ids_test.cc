@@ -46,9 +46,10 @@ TEST(RowIds, RangeWithHolesSkipsHoles) {
   EXPECT_EQ(*ids, (std::vector<uint64_t>{20, 21, 23, 25}));
 }
 
-TEST(RowIds, RangeWithBitmapIsMsbFirst) {
-  // 0b1010'0000, 0b1000'0000 over [5, 14): present 5, 7, 13.
-  std::string bitmap{static_cast<char>(0xA0), static_cast<char>(0x80)};
+TEST(RowIds, RangeWithBitmapIsLsbFirst) {
+  // 0b0000'0101, 0b0000'0001 over [5, 14): present 5, 7, 13. (Engine-written sequences whose
+  // last byte is partly used only count right in this order.)
+  std::string bitmap{static_cast<char>(0x05), static_cast<char>(0x01)};
   std::string seg = BytesField(3, VarintField(1, 5) + VarintField(2, 14) + BytesField(3, bitmap));
   auto ids = DecodeRowIdSequence(BytesField(1, seg), 3, nullptr, "frag 0");
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();

@@ -1,7 +1,9 @@
 // Stable row ids and row versions of a fragment (protos/rowids.proto of the Lance project):
 //   RowIdSequence {repeated U64Segment segments}
 //   U64Segment oneof {1 Range{start,end}, 2 RangeWithHoles{start,end,holes},
-//                     3 RangeWithBitmap{start,end,bitmap (MSB first, 1 = present)},
+//                     3 RangeWithBitmap{start,end,bitmap (1 = present)},
+//                     bit i of the bitmap is (byte i/8 >> i%8) & 1, least significant bit
+//                     first as lance 12 writes it (the proto comment says MSB first),
 //                     4 sorted_array, 5 array: EncodedU64Array}
 //   EncodedU64Array oneof {1 U16Array{base, offsets LE u16}, 2 U32Array{base, offsets LE u32},
 //                          3 U64Array{values LE u64}}
