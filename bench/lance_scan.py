@@ -8,7 +8,7 @@ The table {id int64, text ~50 chars, vector float32[128]} is written once by lan
 (storage version 2.2 unless told) under --data and reused while its parameters match.
 
 Three scans, each measured --runs times, alternating lanceflow and the official engine, every
-measurement a fresh process (wall time and peak RSS from GNU time):
+measurement a fresh process (wall time from a monotonic clock around it, peak RSS from GNU time):
   full      every column
   id        only `id`
   filter    `id >= A AND id < B`, about 1% of the rows
@@ -30,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -110,15 +111,23 @@ def ensure_data(args) -> str:
 
 
 def timed(cmd):
-    """(wall seconds, peak RSS MiB, in-process scan seconds or None, stderr) of a fresh process."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M", *cmd], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} ... failed ({out.returncode}): "
-                           f"{out.stderr[-2000:]}")
-    lines = out.stderr.strip().splitlines()
-    secs, kib = lines[-1].split()
-    scan = [float(line.split()[1]) for line in lines if line.startswith("scan ")]
-    return float(secs), int(kib) / 1024, (scan[0] if scan else None), out.stderr
+    """(wall seconds, peak RSS MiB, in-process scan seconds or None, stderr) of a fresh process.
+
+    Wall time from a monotonic clock around the run (finer than GNU time's 10 ms); peak RSS from
+    GNU time, which execs the command from a small process (a child forked from this Python
+    process would count the parent's pages in its own high-water mark)."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
+                              stderr=err)
+        secs = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}): {stderr[-2000:]}")
+    kib = int(stderr.strip().splitlines()[-1])
+    scan = [float(line.split()[1]) for line in stderr.splitlines() if line.startswith("scan ")]
+    return secs, kib / 1024, (scan[0] if scan else None), stderr
 
 
 def lanceflow_cmd(args, db_dir, columns, where, fmt="arrow", output="/dev/null"):
@@ -197,7 +206,7 @@ def main() -> None:
             med[side] = (secs, rss, scan)
             label = ("lanceflow read --format arrow -o /dev/null" if side == "lanceflow"
                      else "official search().to_batches()")
-            print(f"| {name} | {label} | {expected:,} | {secs:.2f} | {scan:.2f} | "
+            print(f"| {name} | {label} | {expected:,} | {secs:.3f} | {scan:.3f} | "
                   f"{expected / secs:,.0f} | {rss:.0f} |")
         ratios.append((name, med))
     print("\n| scan | time lanceflow / official (process) | time lanceflow / official scan alone "
@@ -205,7 +214,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, med in ratios:
         lf, off = med["lanceflow"], med["official"]
-        print(f"| {name} | {lf[0] / off[0]:.2f} | {lf[0] / off[2]:.2f} | {lf[1] / off[1]:.2f} |")
+        print(f"| {name} | {lf[0] / off[0]:.3f} | {lf[0] / off[2]:.3f} | {lf[1] / off[1]:.3f} |")
     print("\n(ratios below 1 mean lanceflow is faster / smaller)")
 
 
