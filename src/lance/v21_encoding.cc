@@ -1,7 +1,10 @@
 #include "v21_encoding.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 
 #include "lanceflow/arrow/bitmap.h"
 #include "lanceflow/lance/codecs.h"
@@ -50,10 +53,10 @@ Status NeedChild(const Encoding& e) {
 void AppendBits(ValueBlock* out, const uint8_t* src, int64_t n) {
   int64_t bits = out->bits_per_value;
   if (bits % 8 == 0) {
-    out->data.insert(out->data.end(), src, src + n * (bits / 8));
+    out->data.Append(src, n * (bits / 8));
   } else {
     int64_t start = out->num * bits;
-    out->data.resize(static_cast<size_t>(arrow::BytesForBits(start + n * bits)));
+    out->data.resize(arrow::BytesForBits(start + n * bits));
     arrow::CopyBitmap(src, 0, out->data.data(), start, n * bits);
   }
   out->num += n;
@@ -81,8 +84,8 @@ Status AppendVariable(const uint8_t* offsets, int offset_bytes, int64_t n, const
     if (next < prev || next > static_cast<uint64_t>(base_size)) {
       return Bad("variable-width offsets decrease or pass the data");
     }
-    out->data.insert(out->data.end(), base + prev, base + next);
-    out->offsets.push_back(static_cast<int64_t>(out->data.size()));
+    out->data.Append(base + prev, static_cast<int64_t>(next - prev));
+    out->offsets.push_back(out->data.size());
     prev = next;
   }
   out->num += n;
@@ -93,8 +96,8 @@ Status RepeatConstant(const Encoding& e, int64_t num, ValueBlock* out) {
   if (!e.has_value) return Bad("Constant encoding without a value");
   if (out->variable) {
     for (int64_t i = 0; i < num; ++i) {
-      out->data.insert(out->data.end(), e.bytes.begin(), e.bytes.end());
-      out->offsets.push_back(static_cast<int64_t>(out->data.size()));
+      out->data.Append(e.bytes.data(), static_cast<int64_t>(e.bytes.size()));
+      out->offsets.push_back(out->data.size());
     }
     out->num += num;
     return Status::OK();
@@ -104,7 +107,7 @@ Status RepeatConstant(const Encoding& e, int64_t num, ValueBlock* out) {
     if (e.bytes.empty()) return Bad("Constant boolean without a byte");
     bool v = e.bytes[0] & 1;
     int64_t start = out->num;
-    out->data.resize(static_cast<size_t>(arrow::BytesForBits(start + num)));
+    out->data.resize(arrow::BytesForBits(start + num));
     arrow::SetBitsTo(out->data.data(), start, num, v);
     out->num += num;
     return Status::OK();
@@ -114,7 +117,7 @@ Status RepeatConstant(const Encoding& e, int64_t num, ValueBlock* out) {
                std::to_string(bits) + "-bit values");
   }
   for (int64_t i = 0; i < num; ++i) {
-    out->data.insert(out->data.end(), e.bytes.begin(), e.bytes.end());
+    out->data.Append(e.bytes.data(), static_cast<int64_t>(e.bytes.size()));
   }
   out->num += num;
   return Status::OK();
@@ -155,15 +158,18 @@ Status DecodeWords(int bits, int64_t num, ValueBlock* out, Fn fn) {
     return Bad(std::to_string(bits) + "-bit encoding for " + std::to_string(out->bits_per_value) +
                "-bit values");
   }
-  size_t start = out->data.size();
-  out->data.resize(start + static_cast<size_t>(num * bits / 8));
-  LF_RETURN_NOT_OK(fn(out->data.data() + start));
+  int64_t start = out->data.size();
+  Status st = fn(out->data.AppendUninitialized(num * bits / 8));
+  if (!st.ok()) {
+    out->data.resize(start);
+    return st;
+  }
   out->num += num;
   return Status::OK();
 }
 
-Status DecodeFsl(const Encoding& e, const std::vector<ByteSpan>& buffers, size_t* next,
-                 int64_t num, ValueBlock* out) {
+Status DecodeFsl(const Encoding& e, const std::vector<ByteSpan>& buffers, size_t* next, int64_t num,
+                 ValueBlock* out) {
   if (e.items_per_value == 0 || e.items_per_value > (1u << 20)) {
     return Bad("FixedSizeList dimension out of range");
   }
@@ -231,16 +237,17 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
       if (ob != 32 && ob != 64) return Bad("Fsst values need Flat 32/64-bit offsets");
       ByteSpan b = buffers[0];
       if (b.size < (num + 1) * (ob / 8)) return Bad("Fsst chunk too short for its offsets");
-      LF_ASSIGN_OR_RETURN(codecs::FsstTable table,
-                          codecs::ParseFsstSymbolTable(
-                              reinterpret_cast<const uint8_t*>(e.bytes.data()),
-                              static_cast<int64_t>(e.bytes.size())));
+      LF_ASSIGN_OR_RETURN(
+          codecs::FsstTable table,
+          codecs::ParseFsstSymbolTable(reinterpret_cast<const uint8_t*>(e.bytes.data()),
+                                       static_cast<int64_t>(e.bytes.size())));
       BufferBuilder bytes, offs;
-      LF_RETURN_NOT_OK(codecs::FsstDecode(table, b.data, b.size, b.data, ob, num, &bytes, &offs,
-                                          64));
+      LF_RETURN_NOT_OK(
+          codecs::FsstDecode(table, b.data, b.size, b.data, ob, num, &bytes, &offs, 64));
       const int64_t* ends = offs.mutable_data_as<int64_t>();
-      int64_t base = static_cast<int64_t>(out->data.size());
-      out->data.insert(out->data.end(), bytes.mutable_data(), bytes.mutable_data() + bytes.size());
+      int64_t base = out->data.size();
+      out->data.Append(bytes.mutable_data(), bytes.size());
+      out->offsets.reserve(out->offsets.size() + static_cast<size_t>(num));
       for (int64_t i = 0; i < num; ++i) out->offsets.push_back(base + ends[i]);
       out->num += num;
       return Status::OK();
@@ -275,8 +282,8 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
         return Bad("Rle needs Flat values and Flat 8-bit run lengths");
       }
       return DecodeWords(bits, num, out, [&](uint8_t* dst) {
-        return codecs::RleDecode(buffers[0].data, buffers[0].size, buffers[1].data,
-                                 buffers[1].size, bits / 8, num, dst);
+        return codecs::RleDecode(buffers[0].data, buffers[0].size, buffers[1].data, buffers[1].size,
+                                 bits / 8, num, dst);
       });
     }
     case EncodingKind::kByteStreamSplit: {
@@ -284,8 +291,7 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
       int bits = BitsOfFlat(e.child.get());
       if (bits < 0) return Bad("ByteStreamSplit needs Flat values");
       return DecodeWords(bits, num, out, [&](uint8_t* dst) {
-        return codecs::ByteStreamSplitDecode(buffers[0].data, buffers[0].size, bits / 8, num,
-                                             dst);
+        return codecs::ByteStreamSplitDecode(buffers[0].data, buffers[0].size, bits / 8, num, dst);
       });
     }
     case EncodingKind::kPackedStruct:
@@ -308,22 +314,88 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
 
 }  // namespace
 
+ByteVec::ByteVec(ByteVec&& other) noexcept
+    : data_(other.data_), size_(other.size_), capacity_(other.capacity_) {
+  other.data_ = nullptr;
+  other.size_ = other.capacity_ = 0;
+}
+
+ByteVec& ByteVec::operator=(ByteVec&& other) noexcept {
+  if (this != &other) {
+    std::free(data_);
+    data_ = other.data_;
+    size_ = other.size_;
+    capacity_ = other.capacity_;
+    other.data_ = nullptr;
+    other.size_ = other.capacity_ = 0;
+  }
+  return *this;
+}
+
+ByteVec::~ByteVec() { std::free(data_); }
+
+void ByteVec::Grow(int64_t min_capacity) {
+  int64_t cap = std::max<int64_t>({min_capacity, capacity_ + capacity_ / 2, 64});
+  // Room for the zeroed padding Finish() adds.
+  cap = (cap + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  void* p = std::aligned_alloc(kBufferAlignment, static_cast<size_t>(cap));
+  if (p == nullptr) throw std::bad_alloc();
+  if (size_ > 0) std::memcpy(p, data_, static_cast<size_t>(size_));
+  std::free(data_);
+  data_ = static_cast<uint8_t*>(p);
+  capacity_ = cap;
+}
+
+void ByteVec::resize(int64_t n, uint8_t fill) {
+  if (n > size_) {
+    int64_t old = size_;
+    std::memset(AppendUninitialized(n - old), fill, static_cast<size_t>(n - old));
+  } else {
+    size_ = n;
+  }
+}
+
+BufferPtr ByteVec::Finish() {
+  if (data_ == nullptr) Grow(64);
+  int64_t padded = (size_ + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  std::memset(data_ + size_, 0, static_cast<size_t>(padded - size_));
+  std::shared_ptr<const void> owner(data_, [](const void* p) { std::free(const_cast<void*>(p)); });
+  auto buf = std::make_shared<Buffer>(data_, size_, std::move(owner));
+  data_ = nullptr;
+  size_ = capacity_ = 0;
+  return buf;
+}
+
 std::string EncodingName(EncodingKind kind, uint32_t field_number) {
   switch (kind) {
-    case EncodingKind::kFlat: return "Flat";
-    case EncodingKind::kVariable: return "Variable";
-    case EncodingKind::kConstant: return "Constant";
-    case EncodingKind::kOutOfLineBitpacking: return "OutOfLineBitpacking";
-    case EncodingKind::kInlineBitpacking: return "InlineBitpacking";
-    case EncodingKind::kFsst: return "Fsst";
-    case EncodingKind::kDictionary: return "Dictionary";
-    case EncodingKind::kRle: return "Rle";
-    case EncodingKind::kByteStreamSplit: return "ByteStreamSplit";
-    case EncodingKind::kGeneral: return "General";
-    case EncodingKind::kFixedSizeList: return "FixedSizeList";
-    case EncodingKind::kPackedStruct: return "PackedStruct";
-    case EncodingKind::kVariablePackedStruct: return "VariablePackedStruct";
-    case EncodingKind::kUnknown: break;
+    case EncodingKind::kFlat:
+      return "Flat";
+    case EncodingKind::kVariable:
+      return "Variable";
+    case EncodingKind::kConstant:
+      return "Constant";
+    case EncodingKind::kOutOfLineBitpacking:
+      return "OutOfLineBitpacking";
+    case EncodingKind::kInlineBitpacking:
+      return "InlineBitpacking";
+    case EncodingKind::kFsst:
+      return "Fsst";
+    case EncodingKind::kDictionary:
+      return "Dictionary";
+    case EncodingKind::kRle:
+      return "Rle";
+    case EncodingKind::kByteStreamSplit:
+      return "ByteStreamSplit";
+    case EncodingKind::kGeneral:
+      return "General";
+    case EncodingKind::kFixedSizeList:
+      return "FixedSizeList";
+    case EncodingKind::kPackedStruct:
+      return "PackedStruct";
+    case EncodingKind::kVariablePackedStruct:
+      return "VariablePackedStruct";
+    case EncodingKind::kUnknown:
+      break;
   }
   return "CompressiveEncoding field " + std::to_string(field_number);
 }
@@ -466,6 +538,40 @@ void ValueBlock::Reset(bool is_variable, int64_t bits) {
   has_item_validity = false;
   items_per_value = 1;
   item_validity.clear();
+  borrowed.reset();
+}
+
+void ValueBlock::Own() {
+  if (!borrowed) return;
+  BufferPtr b = std::move(borrowed);
+  data.clear();
+  data.Append(b->data(), arrow::BytesForBits(num * bits_per_value));
+}
+
+BufferPtr ValueBlock::TakeData() {
+  if (borrowed) return std::move(borrowed);
+  return data.Finish();
+}
+
+Status ValueBlock::AppendBuffer(BufferPtr values, int64_t count) {
+  if (variable || bits_per_value % 8 != 0 || values->size() != count * (bits_per_value / 8)) {
+    return Bad("fixed-width value buffer does not match the value width");
+  }
+  if (has_item_validity) {
+    int64_t at = num * items_per_value;
+    int64_t n = count * items_per_value;
+    item_validity.resize(static_cast<size_t>(arrow::BytesForBits(at + n)));
+    arrow::SetBitsTo(item_validity.data(), at, n, true);
+  }
+  const bool aligned = reinterpret_cast<uintptr_t>(values->data()) % kBufferAlignment == 0;
+  if (num == 0 && data.empty() && aligned) {
+    borrowed = std::move(values);
+  } else {
+    Own();
+    data.Append(values->data(), values->size());
+  }
+  num += count;
+  return Status::OK();
 }
 
 Status ValueBlock::AppendFrom(const ValueBlock& o, int64_t start, int64_t count) {
@@ -474,22 +580,24 @@ Status ValueBlock::AppendFrom(const ValueBlock& o, int64_t start, int64_t count)
       o.items_per_value != items_per_value) {
     return Bad("pages of one column decode to different value layouts");
   }
+  Own();
+  const uint8_t* src = o.bytes();
   if (variable) {
     int64_t a = o.offsets[static_cast<size_t>(start)];
     int64_t b = o.offsets[static_cast<size_t>(start + count)];
-    int64_t base = static_cast<int64_t>(data.size()) - a;
-    data.insert(data.end(), o.data.begin() + a, o.data.begin() + b);
+    int64_t base = data.size() - a;
+    data.Append(src + a, b - a);
+    offsets.reserve(offsets.size() + static_cast<size_t>(count));
     for (int64_t i = 1; i <= count; ++i) {
       offsets.push_back(base + o.offsets[static_cast<size_t>(start + i)]);
     }
   } else if (bits_per_value % 8 == 0) {
     int64_t w = bits_per_value / 8;
-    data.insert(data.end(), o.data.begin() + start * w, o.data.begin() + (start + count) * w);
+    data.Append(src + start * w, count * w);
   } else {
     int64_t at = num * bits_per_value;
-    data.resize(static_cast<size_t>(arrow::BytesForBits(at + count * bits_per_value)));
-    arrow::CopyBitmap(o.data.data(), start * bits_per_value, data.data(), at,
-                      count * bits_per_value);
+    data.resize(arrow::BytesForBits(at + count * bits_per_value));
+    arrow::CopyBitmap(src, start * bits_per_value, data.data(), at, count * bits_per_value);
   }
   if (o.has_item_validity || has_item_validity) {
     int64_t at = num * items_per_value;
@@ -631,12 +739,12 @@ Status DecodeLevels(const Encoding& e, ByteSpan buffer, int64_t num, std::vector
   ValueBlock block;
   block.Reset(false, 16);
   LF_RETURN_NOT_OK(DecodeBlock(e, buffer, num, &block));
-  if (block.num != num || static_cast<int64_t>(block.data.size()) < num * 2) {
+  if (block.num != num || block.data.size() < num * 2) {
     return Bad("rep/def levels decode to the wrong count");
   }
   size_t at = out->size();
   out->resize(at + static_cast<size_t>(num));
-  std::memcpy(out->data() + at, block.data.data(), static_cast<size_t>(num) * 2);
+  if (num > 0) std::memcpy(out->data() + at, block.data.data(), static_cast<size_t>(num) * 2);
   return Status::OK();
 }
 
@@ -645,17 +753,17 @@ Status DecodeFullZipVariable(const Encoding& e, const ValueBlock& raw, ValueBloc
     case EncodingKind::kVariable:
       return out->AppendFrom(raw, 0, raw.num);
     case EncodingKind::kFsst: {
-      LF_ASSIGN_OR_RETURN(codecs::FsstTable table,
-                          codecs::ParseFsstSymbolTable(
-                              reinterpret_cast<const uint8_t*>(e.bytes.data()),
-                              static_cast<int64_t>(e.bytes.size())));
+      LF_ASSIGN_OR_RETURN(
+          codecs::FsstTable table,
+          codecs::ParseFsstSymbolTable(reinterpret_cast<const uint8_t*>(e.bytes.data()),
+                                       static_cast<int64_t>(e.bytes.size())));
       BufferBuilder bytes, offs;
-      LF_RETURN_NOT_OK(codecs::FsstDecode(
-          table, raw.data.data(), static_cast<int64_t>(raw.data.size()),
-          reinterpret_cast<const uint8_t*>(raw.offsets.data()), 64, raw.num, &bytes, &offs, 64));
+      LF_RETURN_NOT_OK(codecs::FsstDecode(table, raw.data.data(), raw.data.size(),
+                                          reinterpret_cast<const uint8_t*>(raw.offsets.data()), 64,
+                                          raw.num, &bytes, &offs, 64));
       const int64_t* ends = offs.mutable_data_as<int64_t>();
-      int64_t base = static_cast<int64_t>(out->data.size());
-      out->data.insert(out->data.end(), bytes.mutable_data(), bytes.mutable_data() + bytes.size());
+      int64_t base = out->data.size();
+      out->data.Append(bytes.mutable_data(), bytes.size());
       for (int64_t i = 0; i < raw.num; ++i) out->offsets.push_back(base + ends[i]);
       out->num += raw.num;
       return Status::OK();
@@ -665,13 +773,13 @@ Status DecodeFullZipVariable(const Encoding& e, const ValueBlock& raw, ValueBloc
         int64_t a = raw.offsets[static_cast<size_t>(i)];
         int64_t b = raw.offsets[static_cast<size_t>(i + 1)];
         if (a == b) {
-          out->offsets.push_back(static_cast<int64_t>(out->data.size()));
+          out->offsets.push_back(out->data.size());
           continue;
         }
         LF_ASSIGN_OR_RETURN(BufferPtr plain,
                             codecs::DecompressGeneral(e.scheme, raw.data.data() + a, b - a));
-        out->data.insert(out->data.end(), plain->data(), plain->data() + plain->size());
-        out->offsets.push_back(static_cast<int64_t>(out->data.size()));
+        out->data.Append(plain->data(), plain->size());
+        out->offsets.push_back(out->data.size());
       }
       out->num += raw.num;
       return Status::OK();

@@ -10,14 +10,59 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "lanceflow/core/buffer.h"
 #include "lanceflow/core/result.h"
 
 namespace lanceflow::lance::v21 {
+
+// A growable byte array, 64-byte aligned, whose growth leaves the new bytes uninitialised (the
+// decoders overwrite them), and which hands its bytes to an immutable Buffer without copying.
+class ByteVec {
+ public:
+  ByteVec() = default;
+  ByteVec(const ByteVec&) = delete;
+  ByteVec& operator=(const ByteVec&) = delete;
+  ByteVec(ByteVec&& other) noexcept;
+  ByteVec& operator=(ByteVec&& other) noexcept;
+  ~ByteVec();
+
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  int64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const uint8_t* begin() const { return data_; }
+  const uint8_t* end() const { return data_ + size_; }
+  void clear() { size_ = 0; }
+  void reserve(int64_t capacity) {
+    if (capacity > capacity_) Grow(capacity);
+  }
+  // Adds `n` uninitialised bytes and returns where they start.
+  uint8_t* AppendUninitialized(int64_t n) {
+    if (size_ + n > capacity_) Grow(size_ + n);
+    uint8_t* at = data_ + size_;
+    size_ += n;
+    return at;
+  }
+  void Append(const void* src, int64_t n) {
+    if (n > 0) std::memcpy(AppendUninitialized(n), src, static_cast<size_t>(n));
+  }
+  // Grows or shrinks to `n` bytes; new bytes are `fill`.
+  void resize(int64_t n, uint8_t fill = 0);
+  // The bytes as a Buffer (padding up to a multiple of 64 zeroed); the array is empty after.
+  BufferPtr Finish();
+
+ private:
+  void Grow(int64_t min_capacity);
+  uint8_t* data_ = nullptr;
+  int64_t size_ = 0;
+  int64_t capacity_ = 0;
+};
 
 // CompressiveEncoding oneof field numbers.
 enum class EncodingKind : uint8_t {
@@ -48,8 +93,8 @@ struct Encoding {
   // BufferCompression scheme of Flat.data, Variable.values, InlineBitpacking.values and
   // General.compression; 0 = none.
   int scheme = 0;
-  bool has_value = false;  // Constant.value present
-  std::string bytes;       // Constant.value, Fsst.symbol_table
+  bool has_value = false;        // Constant.value present
+  std::string bytes;             // Constant.value, Fsst.symbol_table
   uint64_t items_per_value = 0;  // FixedSizeList
   bool has_validity = false;     // FixedSizeList
   uint64_t num_dictionary_items = 0;
@@ -74,16 +119,27 @@ struct ValueBlock {
   int64_t num = 0;
   bool variable = false;
   int64_t bits_per_value = 0;
-  std::vector<uint8_t> data;
+  ByteVec data;
   std::vector<int64_t> offsets{0};  // variable only
   bool has_item_validity = false;
   int64_t items_per_value = 1;
   std::vector<uint8_t> item_validity;  // bitmap of num * items_per_value bits
+  // Byte-aligned fixed-width values held in a buffer read from the file instead of `data`
+  // (zero-copy). Set only while it holds every value of the block and `data` is empty.
+  BufferPtr borrowed;
 
   void Reset(bool is_variable, int64_t bits);
   // Appends values [start, start+count) of `other` (same shape).
   Status AppendFrom(const ValueBlock& other, int64_t start, int64_t count);
-  int64_t data_bits() const { return num * bits_per_value; }
+  // Appends `count` byte-aligned fixed-width values held in `values` (exactly their bytes),
+  // keeping a reference instead of a copy when the block is empty and the bytes are 64-byte
+  // aligned.
+  Status AppendBuffer(BufferPtr values, int64_t count);
+  // Copies borrowed values into `data`, so that decoders may append to it.
+  void Own();
+  // The value bytes as one buffer; the block gives them up (its values are undefined after).
+  BufferPtr TakeData();
+  const uint8_t* bytes() const { return borrowed ? borrowed->data() : data.data(); }
 };
 
 // The shape (variable or fixed bits) a value encoding produces, for ValueBlock::Reset.

@@ -21,8 +21,8 @@ namespace lanceflow::lance {
 namespace {
 
 using arrow::TypeId;
-using v21::DecodedPage;
 using v21::LeafPath;
+using v21::RowSlice;
 using v21::ValueBlock;
 
 struct Node {
@@ -30,10 +30,10 @@ struct Node {
   bool nullable = true;
   std::string name;
   int32_t field_id = -1;
-  int depth = 0;                 // path index (top-level field = 0)
-  std::vector<int> children;     // node indices
-  int leaf = -1;                 // leaf index for leaves
-  int first_leaf = -1;           // first leaf below (or itself)
+  int depth = 0;              // path index (top-level field = 0)
+  std::vector<int> children;  // node indices
+  int leaf = -1;              // leaf index for leaves
+  int first_leaf = -1;        // first leaf below (or itself)
 };
 
 bool IsListType(TypeId id) { return id == TypeId::kList || id == TypeId::kLargeList; }
@@ -44,18 +44,9 @@ struct Leaf {
   int32_t column = -1;
   std::vector<int> path_nodes;  // node index per path index
   LeafPath path;
-  // Decoded pages kept for the next Read (page index -> page).
-  std::map<size_t, std::shared_ptr<const DecodedPage>> cache;
+  // Readers of the pages overlapping the last Read, kept for the next (page index -> reader).
+  std::map<size_t, std::unique_ptr<v21::PageReader>> pages;
   std::vector<uint64_t> page_first_row;  // per page, plus the total at the end
-};
-
-// The levels and values of one leaf for the rows of a Read.
-struct LeafSlice {
-  std::vector<uint16_t> rep;
-  std::vector<uint16_t> def;
-  bool any_def = false;
-  int64_t entries = 0;
-  ValueBlock values;
 };
 
 // Per path index: the slots built for that node.
@@ -63,7 +54,7 @@ struct LayerOut {
   int64_t slots = 0;
   std::vector<uint8_t> validity;  // bitmap
   int64_t nulls = 0;
-  std::vector<int64_t> offsets;   // lists: slots + 1 entries
+  std::vector<int64_t> offsets;  // lists: slots + 1 entries
 };
 
 struct Assembly {
@@ -129,8 +120,8 @@ class V21FieldReader final : public FieldReader {
     if (!spec_.field || !spec_.fields || !spec_.arrow_field || !spec_.read_range) {
       return Status::Invalid("incomplete FieldReadSpec");
     }
-    Status planned = AddNode(*spec_.field, spec_.arrow_field->type, spec_.arrow_field->nullable,
-                             0, {});
+    Status planned =
+        AddNode(*spec_.field, spec_.arrow_field->type, spec_.arrow_field->nullable, 0, {});
     if (!planned.ok()) return Where(-1, -1, planned);
     for (auto& leaf : leaves_) {
       const auto& col = metadata_->columns[static_cast<size_t>(leaf.column)];
@@ -159,7 +150,7 @@ class V21FieldReader final : public FieldReader {
     }
     std::vector<Assembly> assemblies(leaves_.size());
     for (size_t i = 0; i < leaves_.size(); ++i) {
-      LeafSlice slice;
+      RowSlice slice;
       LF_RETURN_NOT_OK(Slice(&leaves_[i], begin, end, &slice));
       Status st = Unravel(leaves_[i], &slice, &assemblies[i]);
       if (!st.ok()) return Where(leaves_[i].column, -1, st);
@@ -183,8 +174,8 @@ class V21FieldReader final : public FieldReader {
     return st.WithContext(where);
   }
 
-  Status AddNode(const LanceField& f, const arrow::DataTypePtr& type_ptr, bool nullable,
-                 int depth, std::vector<int> path) {
+  Status AddNode(const LanceField& f, const arrow::DataTypePtr& type_ptr, bool nullable, int depth,
+                 std::vector<int> path) {
     const arrow::DataType& type = *type_ptr;
     if (depth > 64) return Bad("field nesting too deep");
     int idx = static_cast<int>(nodes_.size());
@@ -233,8 +224,8 @@ class V21FieldReader final : public FieldReader {
     }
     const auto& tkids = type.children();
     if (kids.size() != tkids.size() || kids.empty()) {
-      return Status::NotImplemented("field '" + f.name + "' of type " + type.ToString() +
-                                    " with " + std::to_string(kids.size()) + " stored children");
+      return Status::NotImplemented("field '" + f.name + "' of type " + type.ToString() + " with " +
+                                    std::to_string(kids.size()) + " stored children");
     }
     std::vector<int> child_nodes;
     for (size_t i = 0; i < kids.size(); ++i) {
@@ -247,64 +238,53 @@ class V21FieldReader final : public FieldReader {
     return Status::OK();
   }
 
-  Result<std::shared_ptr<const DecodedPage>> GetPage(Leaf* leaf, size_t pi) {
-    auto it = leaf->cache.find(pi);
-    if (it != leaf->cache.end()) return it->second;
+  Result<v21::PageReader*> GetPage(Leaf* leaf, size_t pi,
+                                   std::map<size_t, std::unique_ptr<v21::PageReader>>* keep) {
+    auto it = leaf->pages.find(pi);
+    if (it != leaf->pages.end()) {
+      auto& slot = (*keep)[pi] = std::move(it->second);
+      return slot.get();
+    }
     const auto& page = metadata_->columns[static_cast<size_t>(leaf->column)].pages[pi];
-    uint64_t limit = metadata_->footer.column_meta_start;
-    v21::PageBufferReader read = [&](uint64_t pos, uint64_t size) -> Result<BufferPtr> {
+    const uint64_t limit = metadata_->footer.column_meta_start;
+    ReadRangeFunction read_range = spec_.read_range;
+    v21::PageBufferReader read = [limit, read_range](uint64_t pos,
+                                                     uint64_t size) -> Result<BufferPtr> {
       if (pos > limit || size > limit - pos) {
         return Bad("page buffer [" + std::to_string(pos) + ", +" + std::to_string(size) +
                    ") outside the data region");
       }
-      return spec_.read_range(static_cast<int64_t>(pos), static_cast<int64_t>(size));
+      return read_range(static_cast<int64_t>(pos), static_cast<int64_t>(size));
     };
     bool v22 = metadata_->footer.major_version > 2 ||
                (metadata_->footer.major_version == 2 && metadata_->footer.minor_version >= 2);
-    auto decoded = v21::DecodePage(page, leaf->path, v22, read);
-    if (!decoded.ok()) {
-      return Where(leaf->column, static_cast<int64_t>(pi), decoded.status());
-    }
-    auto ptr = std::make_shared<const DecodedPage>(std::move(decoded).value());
-    leaf->cache[pi] = ptr;
-    return ptr;
+    auto reader = v21::OpenPage(page, leaf->path, v22, std::move(read));
+    if (!reader.ok()) return Where(leaf->column, static_cast<int64_t>(pi), reader.status());
+    auto& slot = (*keep)[pi] = std::move(reader).value();
+    return slot.get();
   }
 
-  Status Slice(Leaf* leaf, uint64_t begin, uint64_t end, LeafSlice* s) {
+  Status Slice(Leaf* leaf, uint64_t begin, uint64_t end, RowSlice* s) {
     s->values.Reset(leaf->path.shape.variable, leaf->path.shape.bits_per_value);
     s->values.items_per_value = leaf->path.shape.items_per_value;
     const auto& firsts = leaf->page_first_row;
     size_t num_pages = firsts.size() - 1;
     // First page whose rows end after `begin`.
-    size_t pi = static_cast<size_t>(
-        std::upper_bound(firsts.begin(), firsts.end() - 1, begin) - firsts.begin());
+    size_t pi = static_cast<size_t>(std::upper_bound(firsts.begin(), firsts.end() - 1, begin) -
+                                    firsts.begin());
     pi = pi == 0 ? 0 : pi - 1;
-    std::map<size_t, std::shared_ptr<const DecodedPage>> keep;
+    std::map<size_t, std::unique_ptr<v21::PageReader>> keep;
     for (; pi < num_pages && firsts[pi] < end; ++pi) {
       uint64_t f = firsts[pi];
       uint64_t l = firsts[pi + 1];
       if (l <= begin || l == f) continue;
-      LF_ASSIGN_OR_RETURN(auto page, GetPage(leaf, pi));
-      keep[pi] = page;
+      LF_ASSIGN_OR_RETURN(v21::PageReader * page, GetPage(leaf, pi, &keep));
       int64_t a = static_cast<int64_t>(std::max(begin, f) - f);
       int64_t b = static_cast<int64_t>(std::min(end, l) - f);
-      int64_t e0 = page->EntryOfRow(a), e1 = page->EntryOfRow(b);
-      int64_t v0 = page->ValueOfRow(a), v1 = page->ValueOfRow(b);
-      if (!page->rep.empty()) {
-        s->rep.insert(s->rep.end(), page->rep.begin() + e0, page->rep.begin() + e1);
-      }
-      if (!page->def.empty()) {
-        if (!s->any_def) s->def.assign(static_cast<size_t>(s->entries), 0);
-        s->any_def = true;
-        s->def.insert(s->def.end(), page->def.begin() + e0, page->def.begin() + e1);
-      } else if (s->any_def) {
-        s->def.resize(s->def.size() + static_cast<size_t>(e1 - e0), 0);
-      }
-      s->entries += e1 - e0;
-      Status st = s->values.AppendFrom(page->values, v0, v1 - v0);
+      Status st = page->ReadRows(a, b, s);
       if (!st.ok()) return Where(leaf->column, static_cast<int64_t>(pi), st);
     }
-    leaf->cache = std::move(keep);
+    leaf->pages = std::move(keep);
     return Status::OK();
   }
 
@@ -321,10 +301,36 @@ class V21FieldReader final : public FieldReader {
     }
   }
 
-  Status Unravel(const Leaf& leaf, LeafSlice* s, Assembly* a) const {
+  // A top-level leaf: one slot per entry, null where its def level is 1. Returns false (and
+  // leaves `a` untouched) for levels the general walk must judge.
+  static bool UnravelFlat(RowSlice* s, Assembly* a) {
+    if (s->entries != s->values.num || !s->rep.empty()) return false;
+    LayerOut& L = a->layers[0];
+    if (!s->def.empty()) {
+      if (static_cast<int64_t>(s->def.size()) != s->entries) return false;
+      int64_t nulls = 0;
+      for (uint16_t d : s->def) {
+        if (d > 1) return false;
+        nulls += d;
+      }
+      if (nulls > 0) {
+        L.validity.assign(static_cast<size_t>(arrow::BytesForBits(s->entries)), 0);
+        for (int64_t i = 0; i < s->entries; ++i) {
+          if (s->def[static_cast<size_t>(i)] == 0) arrow::SetBit(L.validity.data(), i);
+        }
+        L.nulls = nulls;
+      }
+    }
+    L.slots = s->entries;
+    a->values = std::move(s->values);
+    return true;
+  }
+
+  Status Unravel(const Leaf& leaf, RowSlice* s, Assembly* a) const {
     const LeafPath& path = leaf.path;
     int k = path.depth;
     a->layers.assign(static_cast<size_t>(k), LayerOut{});
+    if (k == 1 && !path.is_list[0] && UnravelFlat(s, a)) return Status::OK();
     std::vector<int> list_pos;
     for (int p = 0; p < k; ++p) {
       if (path.is_list[static_cast<size_t>(p)]) list_pos.push_back(p);
@@ -397,10 +403,10 @@ class V21FieldReader final : public FieldReader {
       return arrow::ArrayDataPtr(out);
     }
     if (id == TypeId::kStruct) {
-      return v21::BuildPackedStruct(n.type, L.slots, validity, L.nulls, v.data.data());
+      return v21::BuildPackedStruct(n.type, L.slots, validity, L.nulls, v.bytes());
     }
     if (v21::IsNestedFsl(*n.type)) {
-      return v21::BuildNestedFsl(n.type, L.slots, validity, L.nulls, v.data.data());
+      return v21::BuildNestedFsl(n.type, L.slots, validity, L.nulls, v.bytes());
     }
     if (v.variable) {
       bool large = id == TypeId::kLargeUtf8 || id == TypeId::kLargeBinary;
@@ -412,10 +418,13 @@ class V21FieldReader final : public FieldReader {
           return Status::OutOfRange("field '" + n.name + "': more than 2 GiB of values in one " +
                                     "batch for 32-bit offsets");
         }
-        std::vector<int32_t> o32(v.offsets.begin(), v.offsets.end());
-        offs = ToBuffer(o32);
+        v21::ByteVec o32;
+        auto* o = reinterpret_cast<int32_t*>(
+            o32.AppendUninitialized(static_cast<int64_t>(v.offsets.size() * sizeof(int32_t))));
+        for (size_t i = 0; i < v.offsets.size(); ++i) o[i] = static_cast<int32_t>(v.offsets[i]);
+        offs = o32.Finish();
       }
-      out->buffers = {validity, offs, ToBuffer(v.data)};
+      out->buffers = {validity, offs, v.TakeData()};
       return arrow::ArrayDataPtr(out);
     }
     if (id == TypeId::kFixedSizeList) {
@@ -425,17 +434,17 @@ class V21FieldReader final : public FieldReader {
       child->length = v.num * v.items_per_value;
       BufferPtr item_validity;
       if (v.has_item_validity) {
-        int64_t nulls = child->length -
-                        arrow::CountSetBits(v.item_validity.data(), 0, child->length);
+        int64_t nulls =
+            child->length - arrow::CountSetBits(v.item_validity.data(), 0, child->length);
         child->null_count = nulls;
         if (nulls) item_validity = ToBuffer(v.item_validity);
       }
-      child->buffers = {item_validity, ToBuffer(v.data)};
+      child->buffers = {item_validity, v.TakeData()};
       out->buffers = {validity};
       out->children = {child};
       return arrow::ArrayDataPtr(out);
     }
-    out->buffers = {validity, ToBuffer(v.data)};
+    out->buffers = {validity, v.TakeData()};
     return arrow::ArrayDataPtr(out);
   }
 

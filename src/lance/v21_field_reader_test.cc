@@ -4,6 +4,8 @@
 // returned (the table's .arrow twin).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -246,6 +248,78 @@ TEST(V21BrokenTest, DamagedLayoutsGiveErrors) {
     }
   }
   EXPECT_GT(errors, static_cast<int>(layout.size()) / 2);
+}
+
+// Reads that a row range costs, through a counting read_range.
+struct ReadCounter {
+  int64_t bytes = 0;
+  const uint8_t* last = nullptr;  // data of the last buffer returned
+};
+
+std::shared_ptr<ReadCounter> Count(FieldReadSpec* spec) {
+  auto counter = std::make_shared<ReadCounter>();
+  auto inner = spec->read_range;
+  spec->read_range = [inner, counter](int64_t offset, int64_t length) -> Result<BufferPtr> {
+    LF_ASSIGN_OR_RETURN(BufferPtr b, inner(offset, length));
+    counter->bytes += length;
+    counter->last = b->data();
+    return b;
+  };
+  return counter;
+}
+
+int64_t PageBufferBytes(const OpenField& of) {
+  int64_t total = 0;
+  for (const auto& [id, col] : of.spec.columns) {
+    for (const auto& page : of.metadata->columns[static_cast<size_t>(col)].pages) {
+      for (const auto& b : page.buffers) total += static_cast<int64_t>(b.size);
+    }
+  }
+  return total;
+}
+
+// Full-zip rows of fixed-width values are read exactly and handed on without a copy.
+TEST(V21ReadTest, FullZipFixedRowsAreReadExactlyAndNotCopied) {
+  OpenField of = Open("wide_22", "vec64");
+  auto counter = Count(&of.spec);
+  auto reader = MakeV21FieldReader(of.metadata, of.spec);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto got = (*reader)->Read(70, 75);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(counter->bytes, 5 * 64 * 4);
+  ASSERT_EQ((*got)->children.size(), 1u);
+  EXPECT_EQ((*got)->children[0]->buffers[1]->data(), counter->last);
+  auto expected = ReadExpected("wide_22");
+  ASSERT_NE(expected, nullptr);
+  std::string diff;
+  int c = expected->schema()->GetFieldIndex("vec64");
+  EXPECT_TRUE(arrow::ArrayEquals(**got, *expected->column(c)->Slice(70, 5), &diff)) << diff;
+}
+
+// Mini-block pages read only the chunks covering a range, and adjacent ranges read every
+// byte at most once.
+TEST(V21ReadTest, MiniBlockRangesReadOnlyTheirChunks) {
+  OpenField of = Open("pages_22", "id");
+  const int64_t total = PageBufferBytes(of);
+  ASSERT_GT(total, 0);
+  {
+    FieldReadSpec spec = of.spec;
+    auto counter = Count(&spec);
+    auto reader = MakeV21FieldReader(of.metadata, spec);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    auto got = (*reader)->Read(20000, 20010);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_LT(counter->bytes * 4, total);
+  }
+  FieldReadSpec spec = of.spec;
+  auto counter = Count(&spec);
+  auto reader = MakeV21FieldReader(of.metadata, spec);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  for (uint64_t b = 0; b < of.spec.num_rows; b += 1000) {
+    auto got = (*reader)->Read(b, std::min<uint64_t>(b + 1000, of.spec.num_rows));
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+  }
+  EXPECT_LE(counter->bytes, total);
 }
 
 TEST(V21BrokenTest, UnsupportedLayoutIsNotImplemented) {

@@ -37,8 +37,9 @@ enum Layer : int {
   kNullAndEmptyList = 6,
 };
 
-bool IsListLayer(int l) { return l == kAllValidList || l == kNullableList ||
-                                 l == kEmptyableList || l == kNullAndEmptyList; }
+bool IsListLayer(int l) {
+  return l == kAllValidList || l == kNullableList || l == kEmptyableList || l == kNullAndEmptyList;
+}
 
 // Maps a page's stored def levels to canonical ones (see v21_page.h).
 struct DefMap {
@@ -149,10 +150,9 @@ void InitValues(const LeafPath& path, ValueBlock* v) {
 
 void AppendNullValues(int64_t n, ValueBlock* v) {
   if (v->variable) {
-    v->offsets.insert(v->offsets.end(), static_cast<size_t>(n),
-                      static_cast<int64_t>(v->data.size()));
+    v->offsets.insert(v->offsets.end(), static_cast<size_t>(n), v->data.size());
   } else {
-    v->data.resize(static_cast<size_t>(arrow::BytesForBits((v->num + n) * v->bits_per_value)), 0);
+    v->data.resize(arrow::BytesForBits((v->num + n) * v->bits_per_value), 0);
   }
   if (v->has_item_validity) {
     v->item_validity.resize(
@@ -261,69 +261,37 @@ Result<MiniBlock> ParseMiniBlock(ProtoReader r) {
   return m;
 }
 
-// Gathers dictionary values by index into `out`.
-Status GatherDictionary(const ValueBlock& indices, const ValueBlock& dict, ValueBlock* out) {
-  int w = static_cast<int>(indices.bits_per_value / 8);
-  for (int64_t i = 0; i < indices.num; ++i) {
-    uint64_t k = ReadLE(indices.data.data() + i * w, w);
-    if (w < 8 && (k >> (8 * w - 1)) != 0) k |= ~uint64_t{0} << (8 * w);  // sign-extend
-    if (k >= static_cast<uint64_t>(dict.num)) {
-      if (dict.num == 0) return Bad("dictionary index into an empty dictionary");
-      k = 0;  // null items carry arbitrary indices; validity hides the value
-    }
-    LF_RETURN_NOT_OK(out->AppendFrom(dict, static_cast<int64_t>(k), 1));
+// Where each chunk of a mini-block page starts, in bytes of the chunk buffer and in values
+// (num_chunks + 1 entries each), from the chunk metadata buffer.
+struct ChunkTable {
+  std::vector<int64_t> byte_start{0};
+  std::vector<int64_t> value_start{0};
+  int64_t num_chunks() const { return static_cast<int64_t>(byte_start.size()) - 1; }
+  int64_t bytes(int64_t c) const {
+    return byte_start[static_cast<size_t>(c) + 1] - byte_start[static_cast<size_t>(c)];
   }
-  return Status::OK();
-}
+  int64_t values(int64_t c) const {
+    return value_start[static_cast<size_t>(c) + 1] - value_start[static_cast<size_t>(c)];
+  }
+  // The chunk holding value `v` (< the page's values).
+  int64_t ChunkOf(int64_t v) const {
+    return static_cast<int64_t>(std::upper_bound(value_start.begin(), value_start.end(), v) -
+                                value_start.begin()) -
+           1;
+  }
+};
 
-Status DecodeMiniBlockPage(const MiniBlock& m, const LeafPath& path, BufferSet* bufs,
-                           int64_t num_rows, DecodedPage* page) {
-  LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(m.layers, path));
-  LF_ASSIGN_OR_RETURN(BufferPtr meta, bufs->Get(0));
-  LF_ASSIGN_OR_RETURN(BufferPtr data, bufs->Get(1));
+Result<ChunkTable> ReadChunkTable(const MiniBlock& m, const Buffer& meta, int64_t data_size) {
   int word = m.large_chunks ? 4 : 2;
-  if (meta->size() % word != 0) return Bad("mini-block chunk metadata of odd size");
-  int64_t num_chunks = meta->size() / word;
-
-  InitValues(path, &page->values);
-  ValueBlock dict;
-  ValueBlock indices;
-  const ValueBlock* dict_ptr = nullptr;
-  if (m.dictionary) {
-    LF_ASSIGN_OR_RETURN(ValueShape ds, ShapeOf(*m.dictionary));
-    if (ds.variable != path.shape.variable ||
-        (!ds.variable && ds.bits_per_value != path.shape.bits_per_value)) {
-      return Bad("dictionary values do not match the field type");
-    }
-    InitValues(path, &dict);
-    LF_ASSIGN_OR_RETURN(BufferPtr dbuf, bufs->Get(2));
-    if (m.num_dictionary_items > static_cast<uint64_t>(kMaxEntries)) {
-      return Bad("dictionary item count");
-    }
-    LF_RETURN_NOT_OK(DecodeBlock(*m.dictionary, {dbuf->data(), dbuf->size()},
-                                 static_cast<int64_t>(m.num_dictionary_items), &dict));
-    LF_ASSIGN_OR_RETURN(ValueShape is, ShapeOf(*m.values));
-    if (is.variable || (is.bits_per_value != 8 && is.bits_per_value != 16 &&
-                        is.bits_per_value != 32 && is.bits_per_value != 64)) {
-      return Bad("dictionary indices must be 8/16/32/64-bit integers");
-    }
-    indices.Reset(false, is.bits_per_value);
-    dict_ptr = &dict;
-  } else {
-    LF_ASSIGN_OR_RETURN(ValueShape vs, ShapeOf(*m.values));
-    if (vs.variable != path.shape.variable ||
-        (!vs.variable && vs.bits_per_value != path.shape.bits_per_value)) {
-      return Bad("values encoded as " + m.values->Describe() + " do not match the field type");
-    }
-    page->values.has_item_validity = vs.has_item_validity;
-  }
-  ValueBlock* target = dict_ptr ? &indices : &page->values;
-
+  if (meta.size() % word != 0) return Bad("mini-block chunk metadata of odd size");
+  int64_t num_chunks = meta.size() / word;
+  ChunkTable t;
+  t.byte_start.reserve(static_cast<size_t>(num_chunks) + 1);
+  t.value_start.reserve(static_cast<size_t>(num_chunks) + 1);
   int64_t items_done = 0;
   int64_t pos = 0;
-  const uint8_t* d = data->data();
   for (int64_t c = 0; c < num_chunks; ++c) {
-    uint64_t w = ReadLE(meta->data() + c * word, word);
+    uint64_t w = ReadLE(meta.data() + c * word, word);
     int log = static_cast<int>(w & 0xF);
     int64_t chunk_bytes = static_cast<int64_t>((w >> 4) + 1) * kMiniBlockAlignment;
     int64_t n;
@@ -336,65 +304,173 @@ Status DecodeMiniBlockPage(const MiniBlock& m, const LeafPath& path, BufferSet* 
         return Bad("mini-block chunks hold more values than the page");
       }
     }
-    if (chunk_bytes > data->size() - pos) {
+    if (chunk_bytes > data_size - pos) {
       return Bad("mini-block chunk " + std::to_string(c) + " runs past the chunk buffer");
     }
-    const uint8_t* ch = d + pos;
-    int64_t off = 0;
-    auto u16 = [&](uint64_t* out) -> Status {
-      if (off + 2 > chunk_bytes) return Bad("mini-block chunk header truncated");
-      *out = ReadLE(ch + off, 2);
-      off += 2;
-      return Status::OK();
-    };
-    uint64_t num_levels = 0, rep_size = 0, def_size = 0;
-    LF_RETURN_NOT_OK(u16(&num_levels));
-    if (m.rep) LF_RETURN_NOT_OK(u16(&rep_size));
-    if (m.def) LF_RETURN_NOT_OK(u16(&def_size));
-    std::vector<uint64_t> sizes(m.num_buffers);
-    for (auto& s : sizes) {
-      int bw = m.large_chunks ? 4 : 2;
-      if (off + bw > chunk_bytes) return Bad("mini-block chunk header truncated");
-      s = ReadLE(ch + off, bw);
-      off += bw;
-    }
-    off = PadTo8(off);
-    auto take = [&](uint64_t size, ByteSpan* span) -> Status {
-      if (static_cast<int64_t>(size) > chunk_bytes - off || off > chunk_bytes) {
-        return Bad("mini-block chunk " + std::to_string(c) + " buffers run past the chunk");
-      }
-      *span = {ch + off, static_cast<int64_t>(size)};
-      off = PadTo8(off + static_cast<int64_t>(size));
-      return Status::OK();
-    };
-    ByteSpan rep_span, def_span;
-    if (m.rep) LF_RETURN_NOT_OK(take(rep_size, &rep_span));
-    if (m.def) LF_RETURN_NOT_OK(take(def_size, &def_span));
-    std::vector<ByteSpan> vbufs(m.num_buffers);
-    for (size_t i = 0; i < sizes.size(); ++i) LF_RETURN_NOT_OK(take(sizes[i], &vbufs[i]));
-    int64_t levels = (m.rep || m.def) ? static_cast<int64_t>(num_levels) : n;
-    if (m.rep) {
-      LF_RETURN_NOT_OK(DecodeLevels(*m.rep, rep_span, levels, &page->rep));
-    }
-    if (m.def) {
-      LF_RETURN_NOT_OK(DecodeLevels(*m.def, def_span, levels, &page->def));
-    }
-    if (!m.def && !page->def.empty()) page->def.resize(page->def.size() + levels, 0);
-    if (m.def && page->def.size() != static_cast<size_t>(page->num_entries + levels)) {
-      // earlier chunks had no def buffer: cannot happen within one page
-      return Bad("mini-block chunks disagree on definition levels");
-    }
-    page->num_entries += levels;
-    if (page->num_entries > kMaxEntries) return Bad("too many level entries");
-    int64_t before = target->num;
-    LF_RETURN_NOT_OK(DecodeMiniBlockValues(*m.values, vbufs, n, target));
-    if (target->num != before + n) return Bad("mini-block chunk decoded the wrong value count");
     items_done += n;
     pos += chunk_bytes;
+    if (items_done > kMaxEntries) return Bad("mini-block chunks hold too many values");
+    t.byte_start.push_back(pos);
+    t.value_start.push_back(items_done);
   }
   if (items_done != static_cast<int64_t>(m.num_items)) {
     return Bad("mini-block chunks hold " + std::to_string(items_done) + " of " +
                std::to_string(m.num_items) + " items");
+  }
+  return t;
+}
+
+// The buffers of one chunk (layout in lance-format.md 10.2).
+struct ChunkParts {
+  int64_t levels = 0;  // rep/def entries (the value count when the page has neither)
+  ByteSpan rep, def;
+  std::vector<ByteSpan> values;
+};
+
+Status SplitChunk(const MiniBlock& m, const uint8_t* ch, int64_t chunk_bytes, int64_t n, int64_t c,
+                  ChunkParts* out) {
+  int64_t off = 0;
+  const int bw = m.large_chunks ? 4 : 2;
+  auto word = [&](int width, uint64_t* v) -> Status {
+    if (off + width > chunk_bytes) return Bad("mini-block chunk header truncated");
+    *v = ReadLE(ch + off, width);
+    off += width;
+    return Status::OK();
+  };
+  uint64_t num_levels = 0, rep_size = 0, def_size = 0;
+  LF_RETURN_NOT_OK(word(2, &num_levels));
+  if (m.rep) LF_RETURN_NOT_OK(word(2, &rep_size));
+  if (m.def) LF_RETURN_NOT_OK(word(2, &def_size));
+  uint64_t sizes[16];
+  for (uint64_t i = 0; i < m.num_buffers; ++i) LF_RETURN_NOT_OK(word(bw, &sizes[i]));
+  off = PadTo8(off);
+  auto take = [&](uint64_t size, ByteSpan* span) -> Status {
+    if (off > chunk_bytes || static_cast<int64_t>(size) > chunk_bytes - off) {
+      return Bad("mini-block chunk " + std::to_string(c) + " buffers run past the chunk");
+    }
+    *span = {ch + off, static_cast<int64_t>(size)};
+    off = PadTo8(off + static_cast<int64_t>(size));
+    return Status::OK();
+  };
+  if (m.rep) LF_RETURN_NOT_OK(take(rep_size, &out->rep));
+  if (m.def) LF_RETURN_NOT_OK(take(def_size, &out->def));
+  out->values.resize(m.num_buffers);
+  for (uint64_t i = 0; i < m.num_buffers; ++i) LF_RETURN_NOT_OK(take(sizes[i], &out->values[i]));
+  out->levels = (m.rep || m.def) ? static_cast<int64_t>(num_levels) : n;
+  return Status::OK();
+}
+
+// Gathers dictionary values by index into `out`.
+Status GatherDictionary(const ValueBlock& indices, const ValueBlock& dict, ValueBlock* out) {
+  const int w = static_cast<int>(indices.bits_per_value / 8);
+  auto index = [&](int64_t i) -> Result<int64_t> {
+    uint64_t k = ReadLE(indices.bytes() + i * w, w);
+    if (w < 8 && (k >> (8 * w - 1)) != 0) k |= ~uint64_t{0} << (8 * w);  // sign-extend
+    if (k >= static_cast<uint64_t>(dict.num)) {
+      if (dict.num == 0) return Bad("dictionary index into an empty dictionary");
+      k = 0;  // null items carry arbitrary indices; validity hides the value
+    }
+    return static_cast<int64_t>(k);
+  };
+  const bool plain = !dict.has_item_validity && !out->has_item_validity &&
+                     dict.variable == out->variable && dict.bits_per_value == out->bits_per_value &&
+                     (dict.variable || dict.bits_per_value % 8 == 0);
+  if (!plain) {
+    for (int64_t i = 0; i < indices.num; ++i) {
+      LF_ASSIGN_OR_RETURN(int64_t k, index(i));
+      LF_RETURN_NOT_OK(out->AppendFrom(dict, k, 1));
+    }
+    return Status::OK();
+  }
+  out->Own();
+  const uint8_t* src = dict.bytes();
+  if (dict.variable) {
+    out->offsets.reserve(out->offsets.size() + static_cast<size_t>(indices.num));
+    for (int64_t i = 0; i < indices.num; ++i) {
+      LF_ASSIGN_OR_RETURN(int64_t k, index(i));
+      int64_t a = dict.offsets[static_cast<size_t>(k)];
+      out->data.Append(src + a, dict.offsets[static_cast<size_t>(k) + 1] - a);
+      out->offsets.push_back(out->data.size());
+    }
+  } else {
+    const int64_t vw = dict.bits_per_value / 8;
+    uint8_t* dst = out->data.AppendUninitialized(indices.num * vw);
+    for (int64_t i = 0; i < indices.num; ++i) {
+      LF_ASSIGN_OR_RETURN(int64_t k, index(i));
+      std::memcpy(dst + i * vw, src + k * vw, static_cast<size_t>(vw));
+    }
+  }
+  out->num += indices.num;
+  return Status::OK();
+}
+
+// Decodes a mini-block page's dictionary (buffer 2) into `dict` and checks that the chunk
+// values are integer indices; `index_bits` receives their width.
+Status LoadDictionary(const MiniBlock& m, const LeafPath& path, BufferSet* bufs, ValueBlock* dict,
+                      int64_t* index_bits) {
+  LF_ASSIGN_OR_RETURN(ValueShape ds, ShapeOf(*m.dictionary));
+  if (ds.variable != path.shape.variable ||
+      (!ds.variable && ds.bits_per_value != path.shape.bits_per_value)) {
+    return Bad("dictionary values do not match the field type");
+  }
+  InitValues(path, dict);
+  LF_ASSIGN_OR_RETURN(BufferPtr dbuf, bufs->Get(2));
+  if (m.num_dictionary_items > static_cast<uint64_t>(kMaxEntries)) {
+    return Bad("dictionary item count");
+  }
+  LF_RETURN_NOT_OK(DecodeBlock(*m.dictionary, {dbuf->data(), dbuf->size()},
+                               static_cast<int64_t>(m.num_dictionary_items), dict));
+  LF_ASSIGN_OR_RETURN(ValueShape is, ShapeOf(*m.values));
+  if (is.variable || (is.bits_per_value != 8 && is.bits_per_value != 16 &&
+                      is.bits_per_value != 32 && is.bits_per_value != 64)) {
+    return Bad("dictionary indices must be 8/16/32/64-bit integers");
+  }
+  *index_bits = is.bits_per_value;
+  return Status::OK();
+}
+
+Status DecodeMiniBlockPage(const MiniBlock& m, const LeafPath& path, BufferSet* bufs,
+                           int64_t num_rows, DecodedPage* page) {
+  LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(m.layers, path));
+  LF_ASSIGN_OR_RETURN(BufferPtr meta, bufs->Get(0));
+  LF_ASSIGN_OR_RETURN(BufferPtr data, bufs->Get(1));
+
+  InitValues(path, &page->values);
+  ValueBlock dict;
+  ValueBlock indices;
+  const ValueBlock* dict_ptr = nullptr;
+  if (m.dictionary) {
+    int64_t index_bits = 0;
+    LF_RETURN_NOT_OK(LoadDictionary(m, path, bufs, &dict, &index_bits));
+    indices.Reset(false, index_bits);
+    dict_ptr = &dict;
+  } else {
+    LF_ASSIGN_OR_RETURN(ValueShape vs, ShapeOf(*m.values));
+    if (vs.variable != path.shape.variable ||
+        (!vs.variable && vs.bits_per_value != path.shape.bits_per_value)) {
+      return Bad("values encoded as " + m.values->Describe() + " do not match the field type");
+    }
+    page->values.has_item_validity = vs.has_item_validity;
+  }
+  ValueBlock* target = dict_ptr ? &indices : &page->values;
+
+  LF_ASSIGN_OR_RETURN(ChunkTable chunks, ReadChunkTable(m, *meta, data->size()));
+  for (int64_t c = 0; c < chunks.num_chunks(); ++c) {
+    int64_t n = chunks.values(c);
+    ChunkParts parts;
+    LF_RETURN_NOT_OK(SplitChunk(m, data->data() + chunks.byte_start[static_cast<size_t>(c)],
+                                chunks.bytes(c), n, c, &parts));
+    if (m.rep) {
+      LF_RETURN_NOT_OK(DecodeLevels(*m.rep, parts.rep, parts.levels, &page->rep));
+    }
+    if (m.def) {
+      LF_RETURN_NOT_OK(DecodeLevels(*m.def, parts.def, parts.levels, &page->def));
+    }
+    page->num_entries += parts.levels;
+    if (page->num_entries > kMaxEntries) return Bad("too many level entries");
+    int64_t before = target->num;
+    LF_RETURN_NOT_OK(DecodeMiniBlockValues(*m.values, parts.values, n, target));
+    if (target->num != before + n) return Bad("mini-block chunk decoded the wrong value count");
   }
   if (dict_ptr) LF_RETURN_NOT_OK(GatherDictionary(indices, dict, &page->values));
   return FinishLevels(dm, path, num_rows, page);
@@ -471,10 +547,16 @@ Result<FullZip> ParseFullZip(ProtoReader r) {
   return z;
 }
 
-Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs,
-                         int64_t num_rows, DecodedPage* page) {
+int ControlWordBytes(const FullZip& z) {
+  int total_bits = static_cast<int>(z.bits_rep + z.bits_def);
+  return total_bits == 0 ? 0 : total_bits <= 8 ? 1 : total_bits <= 16 ? 2 : 4;
+}
+
+// Decodes the zipped items of `num_rows` rows at [data, data + size): `num_items` of them, or
+// when -1, as many as the bytes hold.
+Status DecodeFullZipItems(const FullZip& z, const LeafPath& path, const uint8_t* data, int64_t size,
+                          int64_t num_items, int64_t num_rows, DecodedPage* page) {
   LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(z.layers, path));
-  LF_ASSIGN_OR_RETURN(BufferPtr data, bufs->Get(0));
   InitValues(path, &page->values);
   LF_ASSIGN_OR_RETURN(ValueShape vs, ShapeOf(*z.values));
   bool variable = z.bits_per_offset != 0;
@@ -482,27 +564,27 @@ Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs
     return Bad("full-zip values do not match the field type");
   }
   page->values.has_item_validity = vs.has_item_validity;
-  int total_bits = static_cast<int>(z.bits_rep + z.bits_def);
-  int cw = total_bits == 0 ? 0 : total_bits <= 8 ? 1 : total_bits <= 16 ? 2 : 4;
+  int cw = ControlWordBytes(z);
   uint64_t def_mask = (uint64_t{1} << z.bits_def) - 1;
   // Items visible to the writer: def at or below the last item layer before the first list.
   int max_visible = 0;
   for (size_t i = 0; i < z.layers.size() && !IsListLayer(z.layers[i]); ++i) {
     max_visible += z.layers[i] == kNullableItem ? 1 : 0;
   }
-  int64_t n = z.num_items;
-  const uint8_t* p = data->data();
-  int64_t left = data->size();
+  int64_t n = num_items;
+  const uint8_t* p = data;
+  int64_t left = size;
   int ob = static_cast<int>(z.bits_per_offset / 8);
   int64_t bpv = z.bits_per_value / 8;
   ValueBlock raw;
   raw.Reset(true, 0);
   std::vector<uint8_t> fixed;
   int64_t fixed_n = 0;
-  std::vector<bool> reach_pending;  // values for entries not reaching the leaf are dropped
-  if (z.bits_rep) page->rep.reserve(static_cast<size_t>(n));
-  if (z.bits_def) page->def.reserve(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
+  if (n >= 0 && z.bits_rep) page->rep.reserve(static_cast<size_t>(n));
+  if (n >= 0 && z.bits_def) page->def.reserve(static_cast<size_t>(n));
+  int64_t i = 0;
+  for (; n >= 0 ? i < n : left > 0; ++i) {
+    if (cw == 0 && n < 0 && i >= num_rows) break;
     uint64_t word = 0;
     if (cw) {
       if (left < cw) return Bad("full-zip data truncated at item " + std::to_string(i));
@@ -524,11 +606,11 @@ Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs
         if (len > static_cast<uint64_t>(left)) {
           return Bad("full-zip value of item " + std::to_string(i) + " runs past the page");
         }
-        raw.data.insert(raw.data.end(), p, p + len);
+        raw.data.Append(p, static_cast<int64_t>(len));
         p += len;
         left -= static_cast<int64_t>(len);
       }
-      raw.offsets.push_back(static_cast<int64_t>(raw.data.size()));
+      raw.offsets.push_back(raw.data.size());
       raw.num++;
     } else {
       if (left < bpv) return Bad("full-zip value of item " + std::to_string(i) + " truncated");
@@ -539,6 +621,8 @@ Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs
     }
   }
   if (left != 0) return Bad("full-zip data has " + std::to_string(left) + " trailing bytes");
+  n = i;
+  if (n > kMaxEntries) return Bad("too many level entries");
   page->num_entries = n;
   if (!z.bits_rep && !z.bits_def && n != num_rows) return Bad("full-zip item count");
   if (variable) {
@@ -552,6 +636,12 @@ Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs
     LF_RETURN_NOT_OK(DecodeFullZipFixed(*z.values, fixed.data(), fixed_n, bpv, &page->values));
   }
   return FinishLevels(dm, path, num_rows, page);
+}
+
+Status DecodeFullZipPage(const FullZip& z, const LeafPath& path, BufferSet* bufs, int64_t num_rows,
+                         DecodedPage* page) {
+  LF_ASSIGN_OR_RETURN(BufferPtr data, bufs->Get(0));
+  return DecodeFullZipItems(z, path, data->data(), data->size(), z.num_items, num_rows, page);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -650,14 +740,13 @@ Status ParseConstantValueBuffer(const BufferPtr& b, const LeafPath& path, std::s
     }
     value->assign(reinterpret_cast<const char*>(parts[1].data + a), e - a);
   } else {
-    value->assign(reinterpret_cast<const char*>(parts[0].data),
-                  static_cast<size_t>(parts[0].size));
+    value->assign(reinterpret_cast<const char*>(parts[0].data), static_cast<size_t>(parts[0].size));
   }
   return Status::OK();
 }
 
-Status DecodeConstantPage(ConstantPage c, const LeafPath& path, BufferSet* bufs,
-                          int64_t num_rows, bool v22, DecodedPage* page) {
+Status DecodeConstantPage(ConstantPage c, const LeafPath& path, BufferSet* bufs, int64_t num_rows,
+                          bool v22, DecodedPage* page) {
   LF_ASSIGN_OR_RETURN(DefMap dm, MakeDefMap(c.layers, path));
   InitValues(path, &page->values);
   size_t first_level_buffer = 0;
@@ -673,14 +762,14 @@ Status DecodeConstantPage(ConstantPage c, const LeafPath& path, BufferSet* bufs,
     if (c.rep) {
       LF_ASSIGN_OR_RETURN(BufferPtr b, bufs->Get(first_level_buffer));
       if (c.num_rep > static_cast<uint64_t>(kMaxEntries)) return Bad("level count");
-      LF_RETURN_NOT_OK(DecodeLevels(*c.rep, {b->data(), b->size()},
-                                    static_cast<int64_t>(c.num_rep), &page->rep));
+      LF_RETURN_NOT_OK(DecodeLevels(*c.rep, {b->data(), b->size()}, static_cast<int64_t>(c.num_rep),
+                                    &page->rep));
     }
     if (c.def) {
       LF_ASSIGN_OR_RETURN(BufferPtr b, bufs->Get(first_level_buffer + 1));
       if (c.num_def > static_cast<uint64_t>(kMaxEntries)) return Bad("level count");
-      LF_RETURN_NOT_OK(DecodeLevels(*c.def, {b->data(), b->size()},
-                                    static_cast<int64_t>(c.num_def), &page->def));
+      LF_RETURN_NOT_OK(DecodeLevels(*c.def, {b->data(), b->size()}, static_cast<int64_t>(c.num_def),
+                                    &page->def));
     }
   } else if (level_buffers >= 1) {
     if (level_buffers != 2) return Bad("constant page needs rep and def buffers");
@@ -741,9 +830,9 @@ Status DecodeConstantPage(ConstantPage c, const LeafPath& path, BufferSet* bufs,
 }  // namespace
 
 int64_t DecodedPage::MemoryBytes() const {
-  return static_cast<int64_t>(rep.size() * 2 + def.size() * 2 + values.data.size() +
-                              values.offsets.size() * 8 + values.item_validity.size() +
-                              row_entry.size() * 16);
+  return static_cast<int64_t>(rep.size() * 2 + def.size() * 2 +
+                              static_cast<size_t>(values.data.size()) + values.offsets.size() * 8 +
+                              values.item_validity.size() + row_entry.size() * 16);
 }
 
 Result<DecodedPage> DecodePage(const PageInfo& page, const LeafPath& path, bool v22,
@@ -793,6 +882,366 @@ Result<DecodedPage> DecodePage(const PageInfo& page, const LeafPath& path, bool 
   }
   if (!seen) return Bad("empty PageLayout");
   return out;
+}
+
+// ------------------------------------------------------------------------------------------
+// Row-range page readers
+// ------------------------------------------------------------------------------------------
+
+namespace {
+
+// Appends `n` canonical def levels (`def` null: all valid) to `out`.
+void AppendDef(const uint16_t* def, int64_t n, RowSlice* out) {
+  if (def == nullptr) {
+    if (out->any_def) out->def.resize(out->def.size() + static_cast<size_t>(n), 0);
+    return;
+  }
+  if (!out->any_def) {
+    out->def.assign(static_cast<size_t>(out->entries), 0);
+    out->any_def = true;
+  }
+  out->def.insert(out->def.end(), def, def + n);
+}
+
+class WholePageReader final : public PageReader {
+ public:
+  WholePageReader(const PageInfo& page, const LeafPath& path, bool v22, PageBufferReader read)
+      : page_(page), path_(path), v22_(v22), read_(std::move(read)) {}
+
+  Status ReadRows(int64_t begin, int64_t end, RowSlice* out) override {
+    if (!decoded_) {
+      LF_ASSIGN_OR_RETURN(DecodedPage d, DecodePage(page_, path_, v22_, read_));
+      decoded_ = std::make_unique<DecodedPage>(std::move(d));
+    }
+    const DecodedPage& page = *decoded_;
+    if (begin < 0 || begin > end || end > page.num_rows) return Bad("row range outside the page");
+    int64_t e0 = page.EntryOfRow(begin), e1 = page.EntryOfRow(end);
+    int64_t v0 = page.ValueOfRow(begin), v1 = page.ValueOfRow(end);
+    if (!page.rep.empty()) {
+      out->rep.insert(out->rep.end(), page.rep.begin() + e0, page.rep.begin() + e1);
+    }
+    AppendDef(page.def.empty() ? nullptr : page.def.data() + e0, e1 - e0, out);
+    out->entries += e1 - e0;
+    return out->values.AppendFrom(page.values, v0, v1 - v0);
+  }
+
+ private:
+  const PageInfo& page_;
+  const LeafPath& path_;
+  bool v22_;
+  PageBufferReader read_;
+  std::unique_ptr<DecodedPage> decoded_;
+};
+
+// Mini-block pages without repetition levels: rows, level entries and values coincide, so the
+// chunk table alone locates rows.
+class MiniBlockRowsReader final : public PageReader {
+ public:
+  static Result<std::unique_ptr<PageReader>> Make(const PageInfo& page, const LeafPath& path,
+                                                  MiniBlock m, PageBufferReader read) {
+    auto r = std::unique_ptr<MiniBlockRowsReader>(
+        new MiniBlockRowsReader(page, path, std::move(m), std::move(read)));
+    LF_RETURN_NOT_OK(r->Init());
+    return std::unique_ptr<PageReader>(std::move(r));
+  }
+
+  Status ReadRows(int64_t begin, int64_t end, RowSlice* out) override {
+    if (begin < 0 || begin > end || end > static_cast<int64_t>(page_.length)) {
+      return Bad("row range outside the page");
+    }
+    if (begin == end) return Status::OK();
+    const int64_t c0 = chunks_.ChunkOf(begin);
+    const int64_t c1 = chunks_.ChunkOf(end - 1);
+    const int64_t first_read = c0 == cached_ ? c0 + 1 : c0;
+    BufferPtr bytes;
+    int64_t bytes_base = 0;
+    if (first_read <= c1) {
+      bytes_base = chunks_.byte_start[static_cast<size_t>(first_read)];
+      int64_t len = chunks_.byte_start[static_cast<size_t>(c1) + 1] - bytes_base;
+      LF_ASSIGN_OR_RETURN(bytes, read_(data_.position + static_cast<uint64_t>(bytes_base),
+                                       static_cast<uint64_t>(len)));
+      if (bytes->size() != len) return Bad("short page buffer read");
+    }
+    for (int64_t c = c0; c <= c1; ++c) {
+      const int64_t first = chunks_.value_start[static_cast<size_t>(c)];
+      const int64_t n = chunks_.values(c);
+      const int64_t lo = std::max(begin, first) - first;
+      const int64_t hi = std::min(end, first + n) - first;
+      if (c != cached_) {
+        const uint8_t* ch = bytes->data() + chunks_.byte_start[static_cast<size_t>(c)] - bytes_base;
+        if (lo == 0 && hi == n && !shape_.has_item_validity) {
+          // A whole chunk: decode straight into the output.
+          out->values.Own();
+          LF_RETURN_NOT_OK(DecodeChunk(c, ch, &out->values, &def_scratch_));
+          AppendDef(def_scratch_.empty() ? nullptr : def_scratch_.data(), n, out);
+          out->entries += n;
+          continue;
+        }
+        cached_ = -1;
+        InitValues(path_, &cached_values_);
+        cached_values_.has_item_validity = shape_.has_item_validity;
+        LF_RETURN_NOT_OK(DecodeChunk(c, ch, &cached_values_, &cached_def_));
+        cached_ = c;
+      }
+      AppendDef(cached_def_.empty() ? nullptr : cached_def_.data() + lo, hi - lo, out);
+      out->entries += hi - lo;
+      LF_RETURN_NOT_OK(out->values.AppendFrom(cached_values_, lo, hi - lo));
+    }
+    return Status::OK();
+  }
+
+ private:
+  MiniBlockRowsReader(const PageInfo& page, const LeafPath& path, MiniBlock m,
+                      PageBufferReader read)
+      : page_(page), path_(path), m_(std::move(m)), read_(std::move(read)) {}
+
+  Status Init() {
+    LF_ASSIGN_OR_RETURN(dm_, MakeDefMap(m_.layers, path_));
+    BufferSet bufs(page_, read_);
+    if (m_.dictionary) {
+      LF_RETURN_NOT_OK(LoadDictionary(m_, path_, &bufs, &dict_, &index_bits_));
+    } else {
+      LF_ASSIGN_OR_RETURN(shape_, ShapeOf(*m_.values));
+      if (shape_.variable != path_.shape.variable ||
+          (!shape_.variable && shape_.bits_per_value != path_.shape.bits_per_value)) {
+        return Bad("values encoded as " + m_.values->Describe() + " do not match the field type");
+      }
+    }
+    if (m_.num_items != page_.length) {
+      return Bad("page of " + std::to_string(page_.length) + " rows has " +
+                 std::to_string(m_.num_items) + " level entries");
+    }
+    if (page_.buffers.size() < 2) return Bad("mini-block page without its chunk buffers");
+    data_ = page_.buffers[1];
+    if (data_.size > kMaxPageBufferBytes) return Bad("page buffer too large");
+    LF_ASSIGN_OR_RETURN(BufferPtr meta, bufs.Get(0));
+    LF_ASSIGN_OR_RETURN(chunks_, ReadChunkTable(m_, *meta, static_cast<int64_t>(data_.size)));
+    return Status::OK();
+  }
+
+  // Decodes chunk `c` (bytes at `ch`), appending its values to `values`; `def` receives its
+  // canonical def levels, or is left empty when they are all 0.
+  Status DecodeChunk(int64_t c, const uint8_t* ch, ValueBlock* values, std::vector<uint16_t>* def) {
+    const int64_t n = chunks_.values(c);
+    LF_RETURN_NOT_OK(SplitChunk(m_, ch, chunks_.bytes(c), n, c, &parts_));
+    def->clear();
+    if (m_.def) {
+      if (parts_.levels != n) {
+        return Bad("mini-block chunk " + std::to_string(c) + " has " +
+                   std::to_string(parts_.levels) + " def levels for " + std::to_string(n) +
+                   " values");
+      }
+      LF_RETURN_NOT_OK(DecodeLevels(*m_.def, parts_.def, n, def));
+      bool any = false;
+      for (auto& d : *def) {
+        if (d > dm_.max_def) return Bad("def level " + std::to_string(d) + " above the maximum");
+        d = dm_.canon[d];
+        any |= d != 0;
+      }
+      if (!any) def->clear();
+    }
+    ValueBlock* target = values;
+    if (m_.dictionary) {
+      indices_.Reset(false, index_bits_);
+      target = &indices_;
+    }
+    int64_t before = target->num;
+    LF_RETURN_NOT_OK(DecodeMiniBlockValues(*m_.values, parts_.values, n, target));
+    if (target->num != before + n) return Bad("mini-block chunk decoded the wrong value count");
+    if (m_.dictionary) return GatherDictionary(indices_, dict_, values);
+    return Status::OK();
+  }
+
+  const PageInfo& page_;
+  const LeafPath& path_;
+  MiniBlock m_;
+  PageBufferReader read_;
+  DefMap dm_;
+  ValueShape shape_;  // of the values (default when they are dictionary indices)
+  ValueBlock dict_;
+  int64_t index_bits_ = 0;
+  ValueBlock indices_;
+  BufferRef data_;
+  ChunkTable chunks_;
+  ChunkParts parts_;
+  std::vector<uint16_t> def_scratch_;
+  // The last chunk decoded whole for a partial read (-1: none).
+  int64_t cached_ = -1;
+  ValueBlock cached_values_;
+  std::vector<uint16_t> cached_def_;
+};
+
+// Full-zip pages of fixed-width values without control words: row r is the bytes_per_value
+// bytes at r * bytes_per_value of buffer 0, so a row range is one read, used without a copy.
+class FullZipFixedRowsReader final : public PageReader {
+ public:
+  FullZipFixedRowsReader(const PageInfo& page, int64_t bytes_per_value, PageBufferReader read)
+      : page_(page), bytes_per_value_(bytes_per_value), read_(std::move(read)) {}
+
+  Status ReadRows(int64_t begin, int64_t end, RowSlice* out) override {
+    if (begin < 0 || begin > end || end > static_cast<int64_t>(page_.length)) {
+      return Bad("row range outside the page");
+    }
+    if (begin == end) return Status::OK();
+    const int64_t len = (end - begin) * bytes_per_value_;
+    LF_ASSIGN_OR_RETURN(BufferPtr bytes, read_(page_.buffers[0].position +
+                                                   static_cast<uint64_t>(begin * bytes_per_value_),
+                                               static_cast<uint64_t>(len)));
+    if (bytes->size() != len) return Bad("short page buffer read");
+    AppendDef(nullptr, end - begin, out);
+    out->entries += end - begin;
+    return out->values.AppendBuffer(std::move(bytes), end - begin);
+  }
+
+ private:
+  const PageInfo& page_;
+  int64_t bytes_per_value_;
+  PageBufferReader read_;
+};
+
+// Other full-zip pages whose rows can be located without decoding the page: through the
+// repetition index (buffer 1: page rows + 1 byte offsets into buffer 0, 1/2/4/8 bytes each) or,
+// for fixed-width values without lists, by the constant item size. A row range is one read
+// of its zipped items, decoded like a page of its own.
+class FullZipRangeReader final : public PageReader {
+ public:
+  FullZipRangeReader(const PageInfo& page, const LeafPath& path, FullZip z, int index_width,
+                     int64_t stride, PageBufferReader read)
+      : page_(page),
+        path_(path),
+        z_(std::move(z)),
+        index_width_(index_width),
+        stride_(stride),
+        read_(std::move(read)) {}
+
+  Status ReadRows(int64_t begin, int64_t end, RowSlice* out) override {
+    if (begin < 0 || begin > end || end > static_cast<int64_t>(page_.length)) {
+      return Bad("row range outside the page");
+    }
+    if (begin == end) return Status::OK();
+    uint64_t start, stop;
+    if (index_width_ > 0) {
+      LF_ASSIGN_OR_RETURN(start, IndexEntry(begin));
+      LF_ASSIGN_OR_RETURN(stop, IndexEntry(end));
+      if (start > stop || stop > page_.buffers[0].size) {
+        return Bad("full-zip repetition index entries " + std::to_string(begin) + ".." +
+                   std::to_string(end) + " out of order or past the data");
+      }
+    } else {
+      start = static_cast<uint64_t>(begin * stride_);
+      stop = static_cast<uint64_t>(end * stride_);
+    }
+    BufferPtr bytes = std::make_shared<Buffer>();
+    if (stop > start) {
+      LF_ASSIGN_OR_RETURN(bytes, read_(page_.buffers[0].position + start, stop - start));
+      if (bytes->size() != static_cast<int64_t>(stop - start)) {
+        return Bad("short page buffer read");
+      }
+    }
+    DecodedPage piece;
+    LF_RETURN_NOT_OK(DecodeFullZipItems(z_, path_, bytes->data(), bytes->size(),
+                                        index_width_ > 0 ? -1 : end - begin, end - begin, &piece));
+    if (!piece.rep.empty()) {
+      out->rep.insert(out->rep.end(), piece.rep.begin(), piece.rep.end());
+    }
+    AppendDef(piece.def.empty() ? nullptr : piece.def.data(), piece.num_entries, out);
+    out->entries += piece.num_entries;
+    return out->values.AppendFrom(piece.values, 0, piece.values.num);
+  }
+
+ private:
+  Result<uint64_t> IndexEntry(int64_t row) {
+    const BufferRef& index = page_.buffers[1];
+    LF_ASSIGN_OR_RETURN(BufferPtr b,
+                        read_(index.position + static_cast<uint64_t>(row * index_width_),
+                              static_cast<uint64_t>(index_width_)));
+    if (b->size() != index_width_) return Bad("short page buffer read");
+    return ReadLE(b->data(), index_width_);
+  }
+
+  const PageInfo& page_;
+  const LeafPath& path_;
+  FullZip z_;
+  int index_width_;  // bytes per repetition index entry; 0 without an index
+  int64_t stride_;   // bytes per row without an index
+  PageBufferReader read_;
+};
+
+// Whether a full-zip page qualifies for FullZipFixedRowsReader (the whole-page decoder reports
+// what is wrong with the others).
+bool FullZipFixedRows(const PageInfo& page, const FullZip& z, const LeafPath& path) {
+  if (z.bits_rep != 0 || z.bits_def != 0 || z.bits_per_value == 0 || path.max_rep != 0) {
+    return false;
+  }
+  const Encoding& e = *z.values;
+  if (!(e.kind == EncodingKind::kFlat && e.scheme == 0) &&
+      !(e.kind == EncodingKind::kFixedSizeList && !e.has_validity)) {
+    return false;
+  }
+  auto vs = ShapeOf(e);
+  if (!vs.ok() || vs->variable || vs->has_item_validity ||
+      vs->bits_per_value != static_cast<int64_t>(z.bits_per_value) || path.shape.variable ||
+      path.shape.bits_per_value != vs->bits_per_value) {
+    return false;
+  }
+  if (!MakeDefMap(z.layers, path).ok()) return false;
+  const int64_t bpv = z.bits_per_value / 8;
+  return z.num_items == page.length && page.buffers.size() == 1 &&
+         page.buffers[0].size == page.length * static_cast<uint64_t>(bpv);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PageReader>> OpenPage(const PageInfo& page, const LeafPath& path, bool v22,
+                                             PageBufferReader read) {
+  if (page.encoding.kind == EncodingRef::Kind::kDirect &&
+      page.encoding.type_url == kPageLayoutUrl &&
+      page.length <= static_cast<uint64_t>(kMaxEntries)) {
+    ProtoReader r(page.encoding.value, "PageLayout");
+    while (!r.done()) {
+      uint32_t f;
+      WireType wt;
+      LF_RETURN_NOT_OK(r.NextField(&f, &wt));
+      if (f == 1) {
+        LF_ASSIGN_OR_RETURN(ProtoReader mr, r.ReadMessage(wt, "MiniBlockLayout"));
+        LF_ASSIGN_OR_RETURN(MiniBlock m, ParseMiniBlock(std::move(mr)));
+        if (!m.rep && path.max_rep == 0) {
+          return MiniBlockRowsReader::Make(page, path, std::move(m), std::move(read));
+        }
+        break;
+      }
+      if (f == 3) {
+        LF_ASSIGN_OR_RETURN(ProtoReader zr, r.ReadMessage(wt, "FullZipLayout"));
+        LF_ASSIGN_OR_RETURN(FullZip z, ParseFullZip(std::move(zr)));
+        if (FullZipFixedRows(page, z, path)) {
+          return std::unique_ptr<PageReader>(
+              new FullZipFixedRowsReader(page, z.bits_per_value / 8, std::move(read)));
+        }
+        if (page.buffers.empty() || page.buffers[0].size > kMaxPageBufferBytes) break;
+        const uint64_t rows = page.length;
+        if (page.buffers.size() >= 2) {
+          const uint64_t index_size = page.buffers[1].size;
+          const uint64_t width = index_size / (rows + 1);
+          if (index_size % (rows + 1) == 0 &&
+              (width == 1 || width == 2 || width == 4 || width == 8)) {
+            return std::unique_ptr<PageReader>(new FullZipRangeReader(
+                page, path, std::move(z), static_cast<int>(width), 0, std::move(read)));
+          }
+        } else if (z.bits_rep == 0 && z.bits_per_value != 0 && path.max_rep == 0 &&
+                   z.num_items == rows) {
+          const int64_t stride = ControlWordBytes(z) + z.bits_per_value / 8;
+          if (page.buffers[0].size == rows * static_cast<uint64_t>(stride)) {
+            return std::unique_ptr<PageReader>(
+                new FullZipRangeReader(page, path, std::move(z), 0, stride, std::move(read)));
+          }
+        }
+        break;
+      }
+      if (wt == WireType::kLengthDelimited) break;
+      LF_RETURN_NOT_OK(r.Skip(wt));
+    }
+  }
+  return std::unique_ptr<PageReader>(new WholePageReader(page, path, v22, std::move(read)));
 }
 
 }  // namespace lanceflow::lance::v21

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,11 +27,11 @@ namespace lanceflow::lance::v21 {
 
 // What the page decoder must know about the leaf's path (from the Arrow type).
 struct LeafPath {
-  int depth = 0;                  // path nodes, top-level field .. leaf
-  std::vector<bool> is_list;      // per path index
-  int max_rep = 0;                // lists on the path
-  int last_list = -1;             // largest path index of a list, -1 if none
-  ValueShape shape;               // values as the Arrow leaf type lays them out
+  int depth = 0;              // path nodes, top-level field .. leaf
+  std::vector<bool> is_list;  // per path index
+  int max_rep = 0;            // lists on the path
+  int last_list = -1;         // largest path index of a list, -1 if none
+  ValueShape shape;           // values as the Arrow leaf type lays them out
 };
 
 struct DecodedPage {
@@ -54,5 +56,34 @@ using PageBufferReader = std::function<Result<BufferPtr>(uint64_t position, uint
 // location; the caller prefixes table, file, column and page.
 Result<DecodedPage> DecodePage(const PageInfo& page, const LeafPath& path, bool v22,
                                const PageBufferReader& read);
+
+// The levels (canonical, as in DecodedPage) and values of one leaf for a range of rows that may
+// span pages.
+struct RowSlice {
+  std::vector<uint16_t> rep;
+  std::vector<uint16_t> def;  // empty while every entry so far is valid (any_def false)
+  bool any_def = false;
+  int64_t entries = 0;
+  ValueBlock values;  // Reset to the leaf's shape before the first page appends
+};
+
+// One page, read a row range at a time. Pages whose rows can be located without decoding the
+// page read and decode only what the rows need:
+//   mini-block pages without repetition  only the chunks covering the rows; a partly read chunk
+//                                        stays decoded for the next, adjacent range
+//   full-zip fixed-width values without control words
+//                                        the rows' bytes, handed on without a copy
+// Other pages are decoded whole on the first read and kept until the reader is dropped.
+// Not thread-safe; `page` and `path` must outlive the reader.
+class PageReader {
+ public:
+  virtual ~PageReader() = default;
+  // Appends rows [begin, end) of the page (begin <= end <= page rows) to `out`. Errors carry
+  // no location, as for DecodePage.
+  virtual Status ReadRows(int64_t begin, int64_t end, RowSlice* out) = 0;
+};
+
+Result<std::unique_ptr<PageReader>> OpenPage(const PageInfo& page, const LeafPath& path, bool v22,
+                                             PageBufferReader read);
 
 }  // namespace lanceflow::lance::v21
