@@ -36,13 +36,13 @@ int64_t PlainFixedBits(const arrow::DataType& t) {
 
 // The canonical row layout of a nested fixed-size list (see v21_nested.h).
 struct FslLayout {
-  std::vector<int64_t> dims;       // per layer, outermost first
-  std::vector<int64_t> cum;        // dims[0] * ... * dims[l]
+  std::vector<int64_t> dims;          // per layer, outermost first
+  std::vector<int64_t> cum;           // dims[0] * ... * dims[l]
   std::vector<bool> stored_validity;  // per layer, from an encoding
   std::vector<int64_t> validity_at;   // byte offset of layer l's validity in a canonical row
   int64_t item_bytes = 0;
-  int64_t items = 0;     // items per row
-  int64_t data_at = 0;   // byte offset of the items in a canonical row
+  int64_t items = 0;    // items per row
+  int64_t data_at = 0;  // byte offset of the items in a canonical row
   int64_t row_bytes = 0;
 
   Status Finish() {
@@ -225,8 +225,8 @@ Result<ValueShape> NestedFslShapeOfEncoding(const Encoding& e) {
   return s;
 }
 
-Status DecodeNestedFslChunk(const Encoding& e, const std::vector<ByteSpan>& buffers,
-                            size_t* next, int64_t num, ValueBlock* out) {
+Status DecodeNestedFslChunk(const Encoding& e, const std::vector<ByteSpan>& buffers, size_t* next,
+                            int64_t num, ValueBlock* out) {
   LF_ASSIGN_OR_RETURN(FslLayout l, LayoutOfEncoding(e));
   std::vector<const uint8_t*> validity(l.dims.size(), nullptr);
   std::vector<int64_t> bit0(l.dims.size(), 0);
@@ -269,8 +269,8 @@ Status DecodeNestedFslFullZip(const Encoding& e, const uint8_t* data, int64_t nu
     for (size_t k = 0; k < l.dims.size(); ++k) {
       if (stored_at[k] >= 0) validity[k] = row + stored_at[k];
     }
-    LF_RETURN_NOT_OK(AppendRows(l, validity, std::vector<int64_t>(l.dims.size(), 0), row + at,
-                                stride, 1, out));
+    LF_RETURN_NOT_OK(
+        AppendRows(l, validity, std::vector<int64_t>(l.dims.size(), 0), row + at, stride, 1, out));
   }
   return Status::OK();
 }
@@ -300,8 +300,8 @@ Result<arrow::ArrayDataPtr> BuildNestedFsl(const arrow::DataTypePtr& type, int64
     int64_t slots = length * l.cum[k];
     std::vector<uint8_t> bits(static_cast<size_t>(arrow::BytesForBits(slots)), 0);
     for (int64_t r = 0; r < length; ++r) {
-      arrow::CopyBitmap(rows + r * l.row_bytes + l.validity_at[k], 0, bits.data(),
-                        r * l.cum[k], l.cum[k]);
+      arrow::CopyBitmap(rows + r * l.row_bytes + l.validity_at[k], 0, bits.data(), r * l.cum[k],
+                        l.cum[k]);
     }
     auto a = std::make_shared<arrow::ArrayData>();
     a->type = types[k + 1];

@@ -67,8 +67,7 @@ OpenField Open(const std::string& table, const std::string& field_name) {
     }
   }
   for (size_t j = 0; j < df.fields.size() && j < df.column_indices.size(); ++j) {
-    if (df.column_indices[j] >= 0 &&
-        std::find(ids.begin(), ids.end(), df.fields[j]) != ids.end()) {
+    if (df.column_indices[j] >= 0 && std::find(ids.begin(), ids.end(), df.fields[j]) != ids.end()) {
       spec.columns.emplace_back(df.fields[j], df.column_indices[j]);
     }
   }
@@ -218,8 +217,8 @@ TEST(V21NestedTest, Shapes) {
   ASSERT_TRUE(s.ok());
   // 3 bits + 6 bits of validity, 6 items.
   EXPECT_EQ(s->bits_per_value, (1 + 1 + 6) * 8);
-  auto st = arrow::struct_({arrow::MakeField("a", arrow::int16()),
-                            arrow::MakeField("b", arrow::float64())});
+  auto st = arrow::struct_(
+      {arrow::MakeField("a", arrow::int16()), arrow::MakeField("b", arrow::float64())});
   auto ps = v21::PackedStructShape(*st);
   ASSERT_TRUE(ps.ok());
   EXPECT_EQ(ps->bits_per_value, 80);
@@ -254,14 +253,12 @@ TEST(V21NestedTest, ShortBuffersAreCorrupt) {
   EXPECT_EQ(out.num, 2);
   std::vector<v21::ByteSpan> short_items = {{v0.data(), 1}, {v1.data(), 2}, {items.data(), 11}};
   next = 0;
-  EXPECT_EQ(v21::DecodeNestedFslChunk(e, short_items, &next, 2, &out).code(),
-            StatusCode::kCorrupt);
+  EXPECT_EQ(v21::DecodeNestedFslChunk(e, short_items, &next, 2, &out).code(), StatusCode::kCorrupt);
   std::vector<v21::ByteSpan> missing = {{v0.data(), 1}};
   next = 0;
   EXPECT_EQ(v21::DecodeNestedFslChunk(e, missing, &next, 2, &out).code(), StatusCode::kCorrupt);
   // Full-zip rows whose size disagrees with the encoding.
-  EXPECT_EQ(v21::DecodeNestedFslFullZip(e, items.data(), 1, 7, &out).code(),
-            StatusCode::kCorrupt);
+  EXPECT_EQ(v21::DecodeNestedFslFullZip(e, items.data(), 1, 7, &out).code(), StatusCode::kCorrupt);
   // A value block of another width.
   v21::ValueBlock narrow;
   narrow.Reset(false, 32);
