@@ -197,6 +197,34 @@ Status DecodeFsl(const Encoding& e, const std::vector<ByteSpan>& buffers, size_t
   return Status::OK();
 }
 
+// Per-thread scratch for FSST output, reused across chunks so that decoding one does not
+// allocate and fault in fresh memory; dropped when a large page made it grow past the limit.
+class FsstScratch {
+ public:
+  static constexpr int64_t kKeepBytes = int64_t{4} << 20;
+  static FsstScratch& Get() {
+    thread_local FsstScratch scratch;
+    scratch.bytes.Clear();
+    scratch.offs.Clear();
+    return scratch;
+  }
+  void Release() {
+    if (bytes.capacity() > kKeepBytes) bytes = BufferBuilder();
+    if (offs.capacity() > kKeepBytes) offs = BufferBuilder();
+  }
+  BufferBuilder bytes, offs;
+};
+
+// Appends FSST output (`ends`: one end offset per value into `bytes`) to `out`.
+void AppendFsstOutput(FsstScratch& s, int64_t num, ValueBlock* out) {
+  const int64_t* ends = s.offs.mutable_data_as<int64_t>();
+  int64_t base = out->data.size();
+  out->data.Append(s.bytes.mutable_data(), s.bytes.size());
+  out->offsets.reserve(out->offsets.size() + static_cast<size_t>(num));
+  for (int64_t i = 0; i < num; ++i) out->offsets.push_back(base + ends[i]);
+  out->num += num;
+}
+
 Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffers, int64_t num,
                            ValueBlock* out) {
   LF_RETURN_NOT_OK(CheckCount(num));
@@ -241,16 +269,12 @@ Status DecodeMiniBlockImpl(const Encoding& e, const std::vector<ByteSpan>& buffe
           codecs::FsstTable table,
           codecs::ParseFsstSymbolTable(reinterpret_cast<const uint8_t*>(e.bytes.data()),
                                        static_cast<int64_t>(e.bytes.size())));
-      BufferBuilder bytes, offs;
-      LF_RETURN_NOT_OK(
-          codecs::FsstDecode(table, b.data, b.size, b.data, ob, num, &bytes, &offs, 64));
-      const int64_t* ends = offs.mutable_data_as<int64_t>();
-      int64_t base = out->data.size();
-      out->data.Append(bytes.mutable_data(), bytes.size());
-      out->offsets.reserve(out->offsets.size() + static_cast<size_t>(num));
-      for (int64_t i = 0; i < num; ++i) out->offsets.push_back(base + ends[i]);
-      out->num += num;
-      return Status::OK();
+      FsstScratch& scratch = FsstScratch::Get();
+      Status st = codecs::FsstDecode(table, b.data, b.size, b.data, ob, num, &scratch.bytes,
+                                     &scratch.offs, 64);
+      if (st.ok()) AppendFsstOutput(scratch, num, out);
+      scratch.Release();
+      return st;
     }
     case EncodingKind::kInlineBitpacking: {
       LF_RETURN_NOT_OK(need(1));
@@ -757,16 +781,13 @@ Status DecodeFullZipVariable(const Encoding& e, const ValueBlock& raw, ValueBloc
           codecs::FsstTable table,
           codecs::ParseFsstSymbolTable(reinterpret_cast<const uint8_t*>(e.bytes.data()),
                                        static_cast<int64_t>(e.bytes.size())));
-      BufferBuilder bytes, offs;
-      LF_RETURN_NOT_OK(codecs::FsstDecode(table, raw.data.data(), raw.data.size(),
-                                          reinterpret_cast<const uint8_t*>(raw.offsets.data()), 64,
-                                          raw.num, &bytes, &offs, 64));
-      const int64_t* ends = offs.mutable_data_as<int64_t>();
-      int64_t base = out->data.size();
-      out->data.Append(bytes.mutable_data(), bytes.size());
-      for (int64_t i = 0; i < raw.num; ++i) out->offsets.push_back(base + ends[i]);
-      out->num += raw.num;
-      return Status::OK();
+      FsstScratch& scratch = FsstScratch::Get();
+      Status st = codecs::FsstDecode(table, raw.data.data(), raw.data.size(),
+                                     reinterpret_cast<const uint8_t*>(raw.offsets.data()), 64,
+                                     raw.num, &scratch.bytes, &scratch.offs, 64);
+      if (st.ok()) AppendFsstOutput(scratch, raw.num, out);
+      scratch.Release();
+      return st;
     }
     case EncodingKind::kGeneral: {
       for (int64_t i = 0; i < raw.num; ++i) {
