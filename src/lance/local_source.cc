@@ -639,7 +639,8 @@ Result<std::unique_ptr<arrow::RecordBatchReader>> OpenDatasetScan(
     WorkColumn col;
     col.hidden = HiddenKind(name);
     if (col.hidden != Hidden::kNone) {
-      col.field = arrow::MakeField(name, arrow::uint64(), /*nullable=*/false);
+      // Nullable, as the engine describes them.
+      col.field = arrow::MakeField(name, arrow::uint64(), /*nullable=*/true);
     } else {
       int i = schema.GetFieldIndex(name);
       if (i < 0) return Status::NotFound("table " + Quoted(table) + " has no column " + Quoted(name));
@@ -678,7 +679,7 @@ Result<std::unique_ptr<arrow::RecordBatchReader>> OpenDatasetScan(
     // Bind against the table's columns plus the hidden ones, then read what the filter needs.
     std::vector<arrow::FieldPtr> bind_fields = schema.fields();
     for (const char* h : {kRowIdColumn, kRowAddrColumn, kRowCreatedAtColumn, kRowUpdatedAtColumn}) {
-      bind_fields.push_back(arrow::MakeField(h, arrow::uint64(), false));
+      bind_fields.push_back(arrow::MakeField(h, arrow::uint64(), true));
     }
     arrow::Schema bind_schema(std::move(bind_fields));
     LF_ASSIGN_OR_RETURN(auto referenced, FilterColumns(options.filter, bind_schema, table));
