@@ -1,0 +1,115 @@
+// The LakeflowConnect contract (shared/reference/lakeflow-contract.md) over any source::Source:
+// list_tables, get_table_schema, read_table_metadata, read_table with checkpointable offsets and
+// read_table_deletes. The pipeline module and the `lanceflow read-table` command drive it; a
+// Python shim can forward the framework's calls to it one to one.
+//
+// Options are string maps, as the framework passes them (connection keys, secrets and framework
+// keys included; unknown keys are ignored, values are never logged). Table options:
+//   ingestion_type         snapshot | cdc | append (cdc_with_deletes is refused: LanceDB keeps
+//                          no log of deleted rows). Default: cdc when cursor_field is set, else
+//                          snapshot.
+//   primary_keys           JSON list of column paths or one bare name ("id", "[\"a\",\"b.c\"]").
+//   cursor_field           a top-level column of an orderable type: int8..int64, uint8..uint64,
+//                          utf8/large_utf8, date32/date64, timestamp (any unit and zone),
+//                          decimal128. Required for cdc and append.
+//   batch_size             rows per Arrow batch handed out, 1..10000, default 1000.
+//   max_records_per_batch  rows per incremental read_table call, 1..1000000, default 1000.
+//   filter_expression      a filter in lanceflow's language (expr/filter.h), ANDed to every scan.
+//   columns                JSON list or comma-separated top-level names (default: all); for
+//                          incremental tables it must contain cursor_field and the primary keys.
+//   lookback_seconds       cdc with timestamp/date cursors: re-read this far behind the stored
+//                          cursor once after new commits (late-arriving rows; upserts dedupe).
+//   lookback               cdc with integer cursors: the same in cursor units.
+//   uint64_as_decimal      "true": uint64 columns map to Spark decimal(20,0); otherwise a
+//                          uint64 value >= 2^63 makes the read fail naming table, column, value.
+//
+// Semantics:
+// - Every read is pinned: the first call for a table in an instance records the table's latest
+//   version (the init-time cap) and every later call of the instance reads that version, so a
+//   trigger ends even while writers commit. Construct one instance per trigger/run.
+// - snapshot: all rows of the pinned version in batches of batch_size; end offset
+//   {"version": V}. A start offset with the same version returns nothing (unchanged table).
+// - append / cdc: rows with a non-null cursor, ascending by cursor, at most
+//   max_records_per_batch rows per call except as said next. With primary keys of orderable
+//   types (cdc only) rows are ordered by (cursor, keys) and the offset holds the last
+//   (cursor, keys), so a call may end inside a run of equal cursors and the next call continues
+//   after that exact row. Otherwise (append, or cdc without usable keys) a call never splits a run
+//   of equal cursors: it ends after the whole run that crosses max_records_per_batch, streamed
+//   without being held in memory. The offset is
+//   {"cursor_field": name, "cursor": value, "key": [values] (tie-break mode only), "version": V}
+//   with keys in that order; values are JSON integers (ints, uint64, date64 ms), strings
+//   ("YYYY-MM-DDTHH:MM:SS[.f]Z" timestamps with the unit's digits, "YYYY-MM-DD" date32, exact
+//   decimals, strings) and round-trip exactly.
+// - An empty read returns the start offset unchanged (as canonical JSON); a non-empty read always
+//   returns a larger offset. {} / null / "" mean "from the beginning".
+// - Memory: O(max_records_per_batch + batch_size) rows. Sources return rows unordered, so each
+//   incremental call costs one scan of the cursor (and key) columns of the rows after the offset,
+//   plus one scan selecting the rows of the batch (see DESIGN notes in incremental_read.cc).
+//
+// Thread safety: one thread at a time; a returned reader uses the source while it is consumed,
+// so finish (or drop) it before the next call.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lanceflow/arrow/array.h"
+#include "lanceflow/core/result.h"
+#include "lanceflow/source/source.h"
+
+namespace lanceflow::connect {
+
+using Options = std::map<std::string, std::string>;
+
+enum class IngestionType { kSnapshot, kCdc, kAppend };
+const char* IngestionTypeName(IngestionType type);  // "snapshot", "cdc", "append"
+
+struct TableMetadata {
+  std::vector<std::string> primary_keys;  // as configured (dotted paths); empty when not set
+  std::optional<std::string> cursor_field;
+  IngestionType ingestion_type = IngestionType::kSnapshot;
+
+  // {"primary_keys":[...],"cursor_field":"..."|null,"ingestion_type":"..."}
+  std::string ToJson() const;
+  friend bool operator==(const TableMetadata&, const TableMetadata&) = default;
+};
+
+struct ReadResult {
+  std::unique_ptr<arrow::RecordBatchReader> records;
+  // Canonical JSON text of the offset to pass as the next start offset.
+  std::string end_offset;
+};
+
+class LakeflowConnect {
+ public:
+  // `source` is shared with the readers this instance returns.
+  explicit LakeflowConnect(std::shared_ptr<source::Source> source);
+
+  // Non-empty, unique names (an empty source is an error: the framework requires a table).
+  Result<std::vector<std::string>> ListTables();
+  // Spark StructType JSON of the table's output columns (connect/spark_schema.h). Errors:
+  // NotFound for an unknown table or column; Invalid for bad options.
+  Result<std::string> GetTableSchema(const std::string& table, const Options& options);
+  // Validated against the table's schema. Errors: NotFound (table), Invalid (options).
+  Result<TableMetadata> ReadTableMetadata(const std::string& table, const Options& options);
+  // `start_offset`: JSON text from a previous end_offset, or "", "null", "{}".
+  Result<ReadResult> ReadTable(const std::string& table, const std::string& start_offset,
+                               const Options& options);
+  // Always NotImplemented: LanceDB tables keep no log of deleted rows (snapshot ingestion
+  // propagates deletes instead).
+  Result<ReadResult> ReadTableDeletes(const std::string& table, const std::string& start_offset,
+                                      const Options& options);
+
+  // The version every read of `table` uses in this instance, recorded at the first call.
+  Result<uint64_t> PinnedVersion(const std::string& table);
+
+ private:
+  std::shared_ptr<source::Source> source_;
+  std::map<std::string, uint64_t> pinned_;
+};
+
+}  // namespace lanceflow::connect

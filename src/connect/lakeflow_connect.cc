@@ -1,0 +1,905 @@
+// LakeflowConnect over a source::Source.
+//
+// Ordering without a sorting source. Sources stream rows in storage order, so an incremental
+// call finds "the next max_records_per_batch rows after the offset" in two passes over the pinned
+// table version, holding O(N) rows (N = max_records_per_batch):
+//   1. Boundary pass: scan only the cursor (and tie-break key) columns of the rows after the
+//      offset (the bound is pushed into the scan filter), keeping the N smallest order values:
+//      a max-heap of (cursor, keys) tuples in tie-break mode, or a map cursor -> row count
+//      trimmed to the smallest values covering N rows in cluster mode. Its largest entry is the
+//      batch's boundary B.
+//   2. Row pass: scan the output columns of the rows in (offset, B] (both bounds pushed down,
+//      re-checked exactly here), sort them in memory and hand them out in batch_size slices. In
+//      cluster mode only rows strictly below B's cursor are collected (fewer than N); the run of
+//      rows whose cursor equals B's is streamed by a third scan in storage order, however long.
+// Cost per call: one scan of the cursor/key columns and one filtered scan of the rows after the
+// offset; draining R rows takes R/N calls, i.e. O(R^2/N) cursor values read in total. Bounds
+// pushed into the scan filter make sources skip data they can prune (late materialisation on
+// local tables, server-side filtering on Cloud).
+//
+// Every scan of one call (and of every call of one instance) reads the version pinned at the
+// instance's first call, so both passes see the same rows and the run terminates while writers
+// commit.
+#include "lanceflow/connect/lakeflow_connect.h"
+
+#include <algorithm>
+#include <queue>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "lanceflow/arrow/builder.h"
+#include "lanceflow/arrow/take.h"
+#include "lanceflow/connect/spark_schema.h"
+#include "lanceflow/core/log.h"
+#include "order_value.h"
+#include "table_options.h"
+
+namespace lanceflow::connect {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+using arrow::TypeId;
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// ---------------------------------------------------------------------------------------------
+// Offsets
+
+struct StartOffset {
+  bool empty = true;
+  std::optional<uint64_t> version;
+  std::optional<std::string> cursor_field;
+  std::optional<nlohmann::json> cursor;
+  std::optional<nlohmann::json> key;
+  std::string canonical = "{}";
+};
+
+Result<StartOffset> ParseStartOffset(const std::string& table, const std::string& text) {
+  StartOffset o;
+  const std::string where = "table " + Quote(table) + ": start offset";
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return o;
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Invalid(where + " is not valid JSON");
+  if (j.is_null()) return o;
+  if (!j.is_object()) return Status::Invalid(where + " must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const auto& v = it.value();
+    if (k == "version") {
+      if (!v.is_number_unsigned()) {
+        return Status::Invalid(where + ": \"version\" must be a non-negative integer");
+      }
+      o.version = v.get<uint64_t>();
+    } else if (k == "cursor_field") {
+      if (!v.is_string()) return Status::Invalid(where + ": \"cursor_field\" must be a string");
+      o.cursor_field = v.get<std::string>();
+    } else if (k == "cursor") {
+      o.cursor = v;
+    } else if (k == "key") {
+      if (!v.is_array()) return Status::Invalid(where + ": \"key\" must be a list");
+      o.key = v;
+    } else {
+      std::string shown = k.size() > 40 ? k.substr(0, 37) + "..." : k;
+      return Status::Invalid(where + " has an unknown key \"" + shown +
+                             "\" (expected cursor_field, cursor, key, version)");
+    }
+  }
+  if (o.cursor.has_value() != o.cursor_field.has_value()) {
+    return Status::Invalid(where + ": \"cursor\" and \"cursor_field\" go together");
+  }
+  if (o.key && !o.cursor) return Status::Invalid(where + ": \"key\" without \"cursor\"");
+  o.empty = !o.version && !o.cursor;
+  // Canonical text: fixed key order, as end offsets are written.
+  ojson c = ojson::object();
+  if (o.cursor_field) c["cursor_field"] = *o.cursor_field;
+  if (o.cursor) c["cursor"] = ojson::parse(o.cursor->dump());
+  if (o.key) c["key"] = ojson::parse(o.key->dump());
+  if (o.version) c["version"] = *o.version;
+  o.canonical = c.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spark long check of uint64 values
+
+Status CheckUInt64(const arrow::ArrayData& a, const std::string& table, const std::string& column,
+                   int64_t begin, int64_t end) {
+  switch (a.type->id()) {
+    case TypeId::kUInt64: {
+      const uint64_t* v = a.values<uint64_t>();
+      for (int64_t i = begin; i < end; ++i) {
+        if (v[i] > static_cast<uint64_t>(INT64_MAX) && a.IsValid(i)) {
+          return Status::OutOfRange(
+              "table " + Quote(table) + " column " + Quote(column) + ": value " +
+              std::to_string(v[i]) +
+              " does not fit a Spark long (set option uint64_as_decimal=true to map uint64 "
+              "columns to decimal(20,0))");
+        }
+      }
+      return Status::OK();
+    }
+    case TypeId::kStruct:
+      for (size_t c = 0; c < a.children.size(); ++c) {
+        LF_RETURN_NOT_OK(CheckUInt64(*a.children[c], table,
+                                     column + "." + a.type->children()[c]->name,
+                                     a.offset + begin, a.offset + end));
+      }
+      return Status::OK();
+    case TypeId::kList: case TypeId::kLargeList: {
+      if (end <= begin) return Status::OK();
+      int64_t lo, hi;
+      if (a.type->id() == TypeId::kList) {
+        lo = a.offsets<int32_t>()[begin];
+        hi = a.offsets<int32_t>()[end];
+      } else {
+        lo = a.offsets<int64_t>()[begin];
+        hi = a.offsets<int64_t>()[end];
+      }
+      return CheckUInt64(*a.children[0], table, column + "[]", lo, hi);
+    }
+    case TypeId::kFixedSizeList: {
+      const int64_t n = a.type->fixed_size();
+      return CheckUInt64(*a.children[0], table, column + "[]", (a.offset + begin) * n,
+                         (a.offset + end) * n);
+    }
+    default:
+      return Status::OK();
+  }
+}
+
+bool HasUInt64(const arrow::DataType& t) {
+  if (t.id() == TypeId::kUInt64) return true;
+  for (const auto& c : t.children()) {
+    if (HasUInt64(*c->type)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers
+
+// Hands out the batches of `inner` at most `max_rows` rows each, checking uint64 values.
+class OutputReader : public arrow::RecordBatchReader {
+ public:
+  OutputReader(std::unique_ptr<arrow::RecordBatchReader> inner, arrow::SchemaPtr schema,
+               int64_t max_rows, std::string table, bool check_uint64)
+      : inner_(std::move(inner)),
+        schema_(std::move(schema)),
+        max_rows_(max_rows),
+        table_(std::move(table)) {
+    if (check_uint64) {
+      for (int i = 0; i < schema_->num_fields(); ++i) {
+        if (HasUInt64(*schema_->field(i)->type)) uint64_columns_.push_back(i);
+      }
+    }
+  }
+  arrow::SchemaPtr schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (!current_ || pos_ >= current_->num_rows()) {
+      if (!inner_) return arrow::RecordBatchPtr{};
+      LF_ASSIGN_OR_RETURN(current_, inner_->Next());
+      pos_ = 0;
+      if (!current_) {
+        inner_.reset();
+        return arrow::RecordBatchPtr{};
+      }
+    }
+    arrow::RecordBatchPtr out = current_;
+    if (pos_ != 0 || current_->num_rows() > max_rows_) {
+      out = current_->Slice(pos_, std::min(max_rows_, current_->num_rows() - pos_));
+    }
+    pos_ += out->num_rows();
+    for (int c : uint64_columns_) {
+      LF_RETURN_NOT_OK(CheckUInt64(*out->column(c), table_, schema_->field(c)->name, 0,
+                                   out->num_rows()));
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<arrow::RecordBatchReader> inner_;
+  arrow::SchemaPtr schema_;
+  int64_t max_rows_;
+  std::string table_;
+  std::vector<int> uint64_columns_;
+  arrow::RecordBatchPtr current_;
+  int64_t pos_ = 0;
+};
+
+class EmptyReader : public arrow::RecordBatchReader {
+ public:
+  explicit EmptyReader(arrow::SchemaPtr schema) : schema_(std::move(schema)) {}
+  arrow::SchemaPtr schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override { return arrow::RecordBatchPtr{}; }
+
+ private:
+  arrow::SchemaPtr schema_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tables resolved for one call
+
+struct OrderTuple {
+  OrderValue cursor;
+  std::vector<OrderValue> keys;
+  bool operator<(const OrderTuple& o) const {
+    if (cursor != o.cursor) return cursor < o.cursor;
+    return keys < o.keys;
+  }
+  bool operator==(const OrderTuple& o) const = default;
+};
+
+// Where a read continues: rows strictly after `at`; without keys, after the whole run of rows
+// whose cursor equals at.cursor.
+struct Position {
+  OrderTuple at;
+  bool has_keys = false;
+  bool Before(const OrderTuple& t) const {  // t comes after this position
+    if (t.cursor != at.cursor) return at.cursor < t.cursor;
+    return has_keys && at.keys < t.keys;
+  }
+};
+
+struct ResolvedTable {
+  std::string name;
+  uint64_t version = 0;
+  TableOptions options;
+  IngestionType type = IngestionType::kSnapshot;
+  arrow::SchemaPtr schema;         // described schema
+  arrow::SchemaPtr output_schema;  // what records carry
+  std::vector<std::string> output_columns;
+  // Incremental reads.
+  int cursor_index = -1;  // in output_schema
+  arrow::DataTypePtr cursor_type;
+  bool tie_break = false;
+  std::vector<int> key_indices;  // in output_schema
+  std::vector<arrow::DataTypePtr> key_types;
+};
+
+// The type of a column path in `schema` (struct fields walked), or nullptr.
+const arrow::Field* FindPath(const arrow::Schema& schema, const expr::ColumnPath& path) {
+  const std::vector<arrow::FieldPtr>* fields = &schema.fields();
+  const arrow::Field* found = nullptr;
+  for (const auto& part : path.parts) {
+    found = nullptr;
+    if (!fields) return nullptr;
+    for (const auto& f : *fields) {
+      if (f->name == part) {
+        found = f.get();
+        break;
+      }
+    }
+    if (!found) return nullptr;
+    fields = found->type->id() == TypeId::kStruct ? &found->type->children() : nullptr;
+  }
+  return found;
+}
+
+}  // namespace
+
+const char* IngestionTypeName(IngestionType type) {
+  switch (type) {
+    case IngestionType::kSnapshot: return "snapshot";
+    case IngestionType::kCdc: return "cdc";
+    case IngestionType::kAppend: return "append";
+  }
+  return "snapshot";
+}
+
+std::string TableMetadata::ToJson() const {
+  ojson j = ojson::object();
+  j["primary_keys"] = primary_keys;
+  j["cursor_field"] = cursor_field ? ojson(*cursor_field) : ojson(nullptr);
+  j["ingestion_type"] = IngestionTypeName(ingestion_type);
+  return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+LakeflowConnect::LakeflowConnect(std::shared_ptr<source::Source> source)
+    : source_(std::move(source)) {}
+
+Result<std::vector<std::string>> LakeflowConnect::ListTables() {
+  LF_ASSIGN_OR_RETURN(auto names, source_->ListTables());
+  std::set<std::string> seen;
+  for (const auto& n : names) {
+    if (!seen.insert(n).second) {
+      return Status::Corrupt("the source lists table " + Quote(n) + " twice");
+    }
+  }
+  return names;
+}
+
+Result<uint64_t> LakeflowConnect::PinnedVersion(const std::string& table) {
+  auto it = pinned_.find(table);
+  if (it != pinned_.end()) return it->second;
+  LF_ASSIGN_OR_RETURN(auto d, source_->Describe(table, std::nullopt));
+  pinned_[table] = d.version;
+  return d.version;
+}
+
+namespace {
+
+// Everything a call needs about `table`, options validated against the pinned schema.
+Result<ResolvedTable> Resolve(source::Source* src, const std::string& table, uint64_t version,
+                              const Options& options) {
+  ResolvedTable r;
+  r.name = table;
+  r.version = version;
+  const std::string where = "table " + Quote(table) + ": ";
+  LF_ASSIGN_OR_RETURN(r.options, ParseTableOptions(options));
+  r.type = r.options.EffectiveIngestionType();
+  LF_ASSIGN_OR_RETURN(auto desc, src->Describe(table, version));
+  r.schema = desc.schema;
+
+  const bool incremental = r.type != IngestionType::kSnapshot;
+  if (incremental && !r.options.cursor_field) {
+    return Status::Invalid(where + std::string(IngestionTypeName(r.type)) +
+                           " ingestion needs option cursor_field");
+  }
+  // Output columns: as listed, else the schema's; incremental reads need the cursor and keys.
+  r.output_columns = r.options.columns;
+  std::vector<std::string> needed;
+  if (incremental) {
+    needed.push_back(*r.options.cursor_field);
+  }
+  if (r.output_columns.empty()) {
+    for (const auto& f : r.schema->fields()) r.output_columns.push_back(f->name);
+    for (const auto& n : needed) {
+      if (r.schema->GetFieldIndex(n) < 0) r.output_columns.push_back(n);  // hidden column
+    }
+  } else {
+    for (const auto& n : needed) {
+      if (std::find(r.output_columns.begin(), r.output_columns.end(), n) ==
+          r.output_columns.end()) {
+        return Status::Invalid(where + "option columns must include cursor_field " + Quote(n));
+      }
+    }
+  }
+  bool all_described = true;
+  std::vector<arrow::FieldPtr> fields;
+  for (const auto& n : r.output_columns) {
+    int i = r.schema->GetFieldIndex(n);
+    if (i < 0) {
+      all_described = false;
+      break;
+    }
+    fields.push_back(r.schema->field(i));
+  }
+  if (all_described) {
+    r.output_schema = std::make_shared<arrow::Schema>(std::move(fields));
+  } else {
+    // Hidden columns (_rowid, ...) are known to the source's scans only.
+    source::ScanOptions probe;
+    probe.columns = r.output_columns;
+    probe.version = version;
+    probe.limit = 0;
+    auto scan = src->OpenScan(table, probe);
+    if (!scan.ok()) {
+      if (scan.status().code() != StatusCode::kNotFound) return scan.status();
+      for (const auto& n : r.output_columns) {
+        if (r.schema->GetFieldIndex(n) >= 0) continue;
+        const bool is_cursor = incremental && n == *r.options.cursor_field;
+        return Status::NotFound(where + (is_cursor ? "cursor_field " : "option columns: ") +
+                                Quote(n) + " is not a column of the table");
+      }
+      return scan.status();
+    }
+    r.output_schema = scan->reader->schema();
+  }
+  // Primary keys exist (paths into structs allowed).
+  for (const auto& k : r.options.primary_keys) {
+    const arrow::Field* f = FindPath(*r.output_schema, k);
+    if (!f) f = FindPath(*r.schema, k);
+    if (!f) {
+      return Status::NotFound(where + "primary key " + Quote(k.ToDottedString()) +
+                              " is not a column of the table");
+    }
+    if (incremental && !r.options.columns.empty() &&
+        r.output_schema->GetFieldIndex(k.parts[0]) < 0) {
+      return Status::Invalid(where + "option columns must include primary key " +
+                             Quote(k.ToDottedString()));
+    }
+  }
+  if (r.options.filter) {
+    for (const auto& c : expr::ColumnsReferenced(*r.options.filter)) {
+      if (!FindPath(*r.schema, c) && !FindPath(*r.output_schema, c)) {
+        return Status::NotFound(where + "filter_expression reads unknown column " +
+                                Quote(c.ToDottedString()));
+      }
+    }
+  }
+  if (incremental) {
+    r.cursor_index = r.output_schema->GetFieldIndex(*r.options.cursor_field);
+    if (r.cursor_index < 0) {
+      return Status::NotFound(where + "cursor_field " + Quote(*r.options.cursor_field) +
+                              " is not a column of the table");
+    }
+    r.cursor_type = r.output_schema->field(r.cursor_index)->type;
+    Status st = CheckOrderableType(*r.cursor_type);
+    if (!st.ok()) {
+      return Status::Invalid(where + "cursor_field " + Quote(*r.options.cursor_field) + ": " +
+                             st.message());
+    }
+    if ((r.options.lookback_seconds && r.cursor_type->id() != TypeId::kTimestamp &&
+         r.cursor_type->id() != TypeId::kDate32 && r.cursor_type->id() != TypeId::kDate64) ||
+        (r.options.lookback && !r.cursor_type->is_integer())) {
+      return Status::Invalid(where +
+                             "lookback_seconds needs a timestamp or date cursor, lookback an "
+                             "integer cursor");
+    }
+    // Exact batches: cdc with top-level keys of orderable types (unique per version, as
+    // apply_changes assumes). Append never splits a run of equal cursors.
+    if (r.type == IngestionType::kCdc && !r.options.primary_keys.empty()) {
+      r.tie_break = true;
+      for (const auto& k : r.options.primary_keys) {
+        int i = k.parts.size() == 1 ? r.output_schema->GetFieldIndex(k.parts[0]) : -1;
+        if (i < 0 || !CheckOrderableType(*r.output_schema->field(i)->type).ok()) {
+          r.tie_break = false;
+          r.key_indices.clear();
+          r.key_types.clear();
+          break;
+        }
+        r.key_indices.push_back(i);
+        r.key_types.push_back(r.output_schema->field(i)->type);
+      }
+    }
+  }
+  return r;
+}
+
+expr::ExprPtr UserFilterAnd(const ResolvedTable& t, std::vector<expr::ExprPtr> more) {
+  std::vector<expr::ExprPtr> all;
+  if (t.options.filter) all.push_back(t.options.filter);
+  for (auto& e : more) {
+    if (e) all.push_back(std::move(e));
+  }
+  if (all.empty()) return nullptr;
+  return expr::MakeAnd(std::move(all));
+}
+
+std::string FilterText(const expr::ExprPtr& e) { return e ? expr::ToSql(*e) : std::string(); }
+
+// Reads the (cursor, keys) tuple of row i; false when the cursor is null (such rows never take
+// part in incremental reads). A null key is an error: keys must identify rows.
+Result<bool> ReadTuple(const ResolvedTable& t, const arrow::RecordBatch& b, int cursor_col,
+                       const std::vector<int>& key_cols, int64_t i, OrderTuple* out) {
+  const auto& c = *b.column(cursor_col);
+  if (c.IsNull(i)) return false;
+  out->cursor = ReadOrderValue(c, i);
+  out->keys.resize(key_cols.size());
+  for (size_t k = 0; k < key_cols.size(); ++k) {
+    const auto& a = *b.column(key_cols[k]);
+    if (a.IsNull(i)) {
+      return Status::Invalid("table " + Quote(t.name) + ": primary key " +
+                             Quote(b.schema()->field(key_cols[k])->name) +
+                             " is null in a row with cursor " +
+                             OrderValueToString(*t.cursor_type, out->cursor) +
+                             " (cdc keys must be non-null)");
+    }
+    out->keys[k] = ReadOrderValue(a, i);
+  }
+  return true;
+}
+
+struct Boundary {
+  bool found = false;
+  OrderTuple last;            // the largest tuple of the batch
+  int64_t rows_below = 0;     // cluster mode: rows with cursor < last.cursor
+  int64_t rows_at_last = 0;   // cluster mode: rows with cursor == last.cursor
+  int64_t rows = 0;           // tie-break mode: rows in the batch
+};
+
+expr::ExprPtr LowerBound(const ResolvedTable& t, const std::optional<Position>& from) {
+  const expr::ColumnPath col{{*t.options.cursor_field}};
+  if (!from) return expr::MakeIsNull(expr::MakeColumn(col), /*negated=*/true);
+  return BoundPredicate(col, *t.cursor_type,
+                        from->has_keys ? expr::CompareOp::kGe : expr::CompareOp::kGt,
+                        from->at.cursor);
+}
+
+Result<Boundary> FindBoundary(source::Source* src, const ResolvedTable& t,
+                              const std::optional<Position>& from) {
+  source::ScanOptions so;
+  so.columns.push_back(*t.options.cursor_field);
+  std::vector<int> key_cols;  // positions of the keys in the scan (a key may be the cursor)
+  for (int k : t.key_indices) {
+    const std::string& name = t.output_schema->field(k)->name;
+    auto it = std::find(so.columns.begin(), so.columns.end(), name);
+    key_cols.push_back(static_cast<int>(it - so.columns.begin()));
+    if (it == so.columns.end()) so.columns.push_back(name);
+  }
+  so.filter = FilterText(UserFilterAnd(t, {LowerBound(t, from)}));
+  so.version = t.version;
+  so.batch_rows = std::max<int64_t>(t.options.batch_size, 4096);
+  LF_ASSIGN_OR_RETURN(auto scan, src->OpenScan(t.name, so));
+  const int64_t n = t.options.max_records_per_batch;
+  std::priority_queue<OrderTuple> heap;  // tie-break mode: the n smallest tuples
+  std::map<OrderValue, int64_t> runs;    // cluster mode: smallest cursors covering n rows
+  int64_t runs_total = 0;
+  OrderTuple tuple;
+  while (true) {
+    LF_ASSIGN_OR_RETURN(auto batch, scan.reader->Next());
+    if (!batch) break;
+    for (int64_t i = 0; i < batch->num_rows(); ++i) {
+      LF_ASSIGN_OR_RETURN(bool has, ReadTuple(t, *batch, 0, key_cols, i, &tuple));
+      if (!has || (from && !from->Before(tuple))) continue;
+      if (t.tie_break) {
+        if (static_cast<int64_t>(heap.size()) < n) {
+          heap.push(tuple);
+        } else if (tuple < heap.top()) {
+          heap.pop();
+          heap.push(tuple);
+        }
+      } else {
+        if (runs_total >= n && std::prev(runs.end())->first < tuple.cursor) {
+          continue;  // beyond the run that completes the batch
+        }
+        ++runs[tuple.cursor];
+        ++runs_total;
+        while (runs.size() > 1) {
+          auto l = std::prev(runs.end());
+          if (runs_total - l->second < n) break;
+          runs_total -= l->second;
+          runs.erase(l);
+        }
+      }
+    }
+  }
+  Boundary b;
+  if (t.tie_break) {
+    if (heap.empty()) return b;
+    b.found = true;
+    b.rows = static_cast<int64_t>(heap.size());
+    b.last = heap.top();
+  } else {
+    if (runs.empty()) return b;
+    b.found = true;
+    auto l = std::prev(runs.end());
+    b.last.cursor = l->first;
+    b.rows_at_last = l->second;
+    b.rows_below = runs_total - l->second;
+  }
+  return b;
+}
+
+// Rows of the batch held in memory, sorted, handed out in slices; then (cluster mode) the run
+// of rows at the boundary cursor streamed from its own scan.
+class IncrementalReader : public arrow::RecordBatchReader {
+ public:
+  IncrementalReader(arrow::SchemaPtr schema, arrow::RecordBatchPtr sorted_rows,
+                    std::vector<int64_t> order, int64_t batch_rows)
+      : schema_(std::move(schema)),
+        rows_(std::move(sorted_rows)),
+        order_(std::move(order)),
+        batch_rows_(batch_rows) {}
+
+  // The boundary run: rows of `table` at `version` whose cursor equals `cursor`.
+  void SetTail(std::shared_ptr<source::Source> src, ResolvedTable table, OrderValue cursor,
+               int64_t expected_rows) {
+    tail_source_ = std::move(src);
+    tail_table_ = std::move(table);
+    tail_cursor_ = std::move(cursor);
+    tail_expected_ = expected_rows;
+  }
+
+  arrow::SchemaPtr schema() const override { return schema_; }
+
+  Result<arrow::RecordBatchPtr> Next() override {
+    if (pos_ < static_cast<int64_t>(order_.size())) {
+      const int64_t n = std::min<int64_t>(batch_rows_, static_cast<int64_t>(order_.size()) - pos_);
+      LF_ASSIGN_OR_RETURN(auto out, arrow::TakeRecordBatch(*rows_, order_.data() + pos_, n));
+      pos_ += n;
+      if (pos_ == static_cast<int64_t>(order_.size())) {
+        rows_.reset();
+        order_.clear();
+        order_.shrink_to_fit();
+        pos_ = 0;
+      }
+      return out;
+    }
+    if (!tail_source_) return arrow::RecordBatchPtr{};
+    if (!tail_reader_) {
+      const ResolvedTable& t = tail_table_;
+      const expr::ColumnPath col{{*t.options.cursor_field}};
+      source::ScanOptions so;
+      so.columns = t.output_columns;
+      so.filter = FilterText(
+          UserFilterAnd(t, {BoundPredicate(col, *t.cursor_type, expr::CompareOp::kEq,
+                                           tail_cursor_)}));
+      so.version = t.version;
+      so.batch_rows = t.options.batch_size;
+      LF_ASSIGN_OR_RETURN(auto scan, tail_source_->OpenScan(t.name, so));
+      tail_reader_ = std::move(scan.reader);
+    }
+    while (true) {
+      LF_ASSIGN_OR_RETURN(auto batch, tail_reader_->Next());
+      if (!batch) {
+        if (tail_seen_ != tail_expected_) {
+          return Status::Internal("table " + Quote(tail_table_.name) + ": " +
+                                  std::to_string(tail_seen_) + " rows with cursor " +
+                                  OrderValueToString(*tail_table_.cursor_type, tail_cursor_) +
+                                  " at version " + std::to_string(tail_table_.version) +
+                                  ", expected " + std::to_string(tail_expected_));
+        }
+        tail_source_.reset();
+        tail_reader_.reset();
+        return arrow::RecordBatchPtr{};
+      }
+      std::vector<int64_t> keep;
+      const auto& c = *batch->column(tail_table_.cursor_index);
+      for (int64_t i = 0; i < batch->num_rows(); ++i) {
+        if (c.IsValid(i) && ReadOrderValue(c, i) == tail_cursor_) keep.push_back(i);
+      }
+      if (keep.empty()) continue;
+      tail_seen_ += static_cast<int64_t>(keep.size());
+      if (static_cast<int64_t>(keep.size()) == batch->num_rows()) return batch;
+      return arrow::TakeRecordBatch(*batch, keep.data(), static_cast<int64_t>(keep.size()));
+    }
+  }
+
+ private:
+  arrow::SchemaPtr schema_;
+  arrow::RecordBatchPtr rows_;
+  std::vector<int64_t> order_;
+  int64_t batch_rows_;
+  int64_t pos_ = 0;
+  std::shared_ptr<source::Source> tail_source_;
+  ResolvedTable tail_table_;
+  OrderValue tail_cursor_;
+  int64_t tail_expected_ = 0;
+  int64_t tail_seen_ = 0;
+  std::unique_ptr<arrow::RecordBatchReader> tail_reader_;
+};
+
+// Collects the rows in (from, last] (tie-break) or (from, last.cursor) (cluster mode) and sorts
+// them by (cursor, keys, scan order).
+Result<std::unique_ptr<IncrementalReader>> CollectRows(source::Source* src, const ResolvedTable& t,
+                                                       const std::optional<Position>& from,
+                                                       const Boundary& b) {
+  const expr::ColumnPath col{{*t.options.cursor_field}};
+  std::vector<expr::ExprPtr> bounds{LowerBound(t, from)};
+  bounds.push_back(BoundPredicate(col, *t.cursor_type,
+                                  t.tie_break ? expr::CompareOp::kLe : expr::CompareOp::kLt,
+                                  b.last.cursor));
+  const int64_t expected = t.tie_break ? b.rows : b.rows_below;
+  std::vector<arrow::RecordBatchPtr> kept;
+  std::vector<OrderTuple> tuples;
+  if (expected > 0) {
+    source::ScanOptions so;
+    so.columns = t.output_columns;
+    so.filter = FilterText(UserFilterAnd(t, std::move(bounds)));
+    so.version = t.version;
+    so.batch_rows = t.options.batch_size;
+    LF_ASSIGN_OR_RETURN(auto scan, src->OpenScan(t.name, so));
+    OrderTuple tuple;
+    while (true) {
+      LF_ASSIGN_OR_RETURN(auto batch, scan.reader->Next());
+      if (!batch) break;
+      std::vector<int64_t> keep;
+      for (int64_t i = 0; i < batch->num_rows(); ++i) {
+        LF_ASSIGN_OR_RETURN(bool has, ReadTuple(t, *batch, t.cursor_index, t.key_indices, i,
+                                                &tuple));
+        if (!has || (from && !from->Before(tuple))) continue;
+        const bool in = t.tie_break ? !(b.last < tuple) : tuple.cursor < b.last.cursor;
+        if (!in) continue;
+        keep.push_back(i);
+        tuples.push_back(tuple);
+      }
+      if (keep.empty()) continue;
+      if (static_cast<int64_t>(keep.size()) == batch->num_rows()) {
+        kept.push_back(batch);
+      } else {
+        LF_ASSIGN_OR_RETURN(auto sel, arrow::TakeRecordBatch(*batch, keep.data(),
+                                                             static_cast<int64_t>(keep.size())));
+        kept.push_back(sel);
+      }
+    }
+  }
+  // Duplicated keys at the boundary tuple make more rows than the first pass counted, never
+  // fewer: the table version is the same.
+  if (static_cast<int64_t>(tuples.size()) < expected) {
+    return Status::Internal("table " + Quote(t.name) + ": the rows of the batch changed between "
+                            "two scans of version " + std::to_string(t.version));
+  }
+  arrow::RecordBatchPtr all;
+  if (kept.size() == 1) {
+    all = kept[0];
+  } else if (!kept.empty()) {
+    std::vector<arrow::ArrayDataPtr> cols;
+    for (int c = 0; c < t.output_schema->num_fields(); ++c) {
+      std::vector<arrow::ArrayDataPtr> parts;
+      for (const auto& k : kept) parts.push_back(k->column(c));
+      LF_ASSIGN_OR_RETURN(auto joined, arrow::ConcatenateArrays(parts));
+      cols.push_back(std::move(joined));
+    }
+    all = std::make_shared<arrow::RecordBatch>(kept[0]->schema(),
+                                               static_cast<int64_t>(tuples.size()),
+                                               std::move(cols));
+  }
+  std::vector<int64_t> order(tuples.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t x, int64_t y) { return tuples[x] < tuples[y]; });
+  arrow::SchemaPtr schema = all ? all->schema() : t.output_schema;
+  return std::make_unique<IncrementalReader>(schema, std::move(all), std::move(order),
+                                             t.options.batch_size);
+}
+
+// Lower cursor by the lookback window; nullopt when it would leave the type's range.
+std::optional<OrderValue> LookBack(const ResolvedTable& t, const OrderValue& c) {
+  const auto& o = t.options;
+  int64_t delta = 0;
+  if (o.lookback_seconds) {
+    int64_t secs = *o.lookback_seconds;
+    switch (t.cursor_type->id()) {
+      case TypeId::kDate32: delta = (secs + 86399) / 86400; break;
+      case TypeId::kDate64: delta = secs * 1000; break;
+      case TypeId::kTimestamp: {
+        int64_t per = 1;
+        switch (t.cursor_type->unit()) {
+          case arrow::TimeUnit::kSecond: per = 1; break;
+          case arrow::TimeUnit::kMilli: per = 1000; break;
+          case arrow::TimeUnit::kMicro: per = 1000000; break;
+          case arrow::TimeUnit::kNano: per = 1000000000; break;
+        }
+        if (__builtin_mul_overflow(secs, per, &delta)) return std::nullopt;
+        break;
+      }
+      default: return c;
+    }
+  } else if (o.lookback) {
+    delta = *o.lookback;
+  } else {
+    return c;
+  }
+  if (std::holds_alternative<int64_t>(c)) {
+    int64_t v = std::get<int64_t>(c), r;
+    if (__builtin_sub_overflow(v, delta, &r)) return std::nullopt;
+    return OrderValue(r);
+  }
+  if (std::holds_alternative<uint64_t>(c)) {
+    uint64_t v = std::get<uint64_t>(c);
+    if (v < static_cast<uint64_t>(delta)) return std::nullopt;
+    return OrderValue(v - static_cast<uint64_t>(delta));
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<std::string> LakeflowConnect::GetTableSchema(const std::string& table,
+                                                    const Options& options) {
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options));
+  return SparkSchemaJson(*t.output_schema, {.uint64_as_decimal = t.options.uint64_as_decimal});
+}
+
+Result<TableMetadata> LakeflowConnect::ReadTableMetadata(const std::string& table,
+                                                         const Options& options) {
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options));
+  TableMetadata m;
+  for (const auto& k : t.options.primary_keys) m.primary_keys.push_back(k.ToDottedString());
+  m.cursor_field = t.options.cursor_field;
+  m.ingestion_type = t.type;
+  return m;
+}
+
+Result<ReadResult> LakeflowConnect::ReadTableDeletes(const std::string& table,
+                                                     const std::string& start_offset,
+                                                     const Options& options) {
+  (void)start_offset;
+  (void)options;
+  LF_RETURN_NOT_OK(PinnedVersion(table).status());
+  return Status::NotImplemented(
+      "table " + Quote(table) +
+      ": read_table_deletes is not supported (LanceDB keeps no log of deleted rows; use "
+      "snapshot ingestion to propagate deletes)");
+}
+
+Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
+                                              const std::string& start_offset,
+                                              const Options& options) {
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options));
+  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
+  const std::string where = "table " + Quote(table) + ": ";
+  if (start.version && *start.version > version) {
+    return Status::Invalid(where + "the offset was read at version " +
+                           std::to_string(*start.version) + " but the latest version is " +
+                           std::to_string(version) +
+                           " (table recreated?); reset the offset with a full refresh");
+  }
+  const bool check_uint64 = !t.options.uint64_as_decimal;
+  auto unchanged = [&]() -> ReadResult {
+    return ReadResult{std::make_unique<EmptyReader>(t.output_schema), start.canonical};
+  };
+
+  if (t.type == IngestionType::kSnapshot) {
+    if (start.cursor) {
+      return Status::Invalid(where + "the offset holds a cursor but the table is read as a "
+                                     "snapshot; reset the offset");
+    }
+    if (start.version && *start.version == version) return unchanged();
+    source::ScanOptions so;
+    so.columns = t.output_columns;
+    so.filter = FilterText(t.options.filter);
+    so.version = version;
+    so.batch_rows = t.options.batch_size;
+    LF_ASSIGN_OR_RETURN(auto scan, source_->OpenScan(table, so));
+    ojson end = ojson::object();
+    end["version"] = version;
+    return ReadResult{std::make_unique<OutputReader>(std::move(scan.reader), t.output_schema,
+                                                     t.options.batch_size, table, check_uint64),
+                      end.dump()};
+  }
+
+  // Incremental: where to continue.
+  std::optional<Position> from;
+  if (start.cursor) {
+    if (*start.cursor_field != *t.options.cursor_field) {
+      return Status::Invalid(where + "the offset was written for cursor_field " +
+                             Quote(*start.cursor_field) + ", not " +
+                             Quote(*t.options.cursor_field) + "; reset the offset");
+    }
+    Position p;
+    LF_ASSIGN_OR_RETURN(p.at.cursor,
+                        DecodeOrderValue(*t.cursor_type, *start.cursor, where + "offset cursor"));
+    if (start.key) {
+      if (!t.tie_break) {
+        return Status::Invalid(where + "the offset continues inside a run of equal cursors by "
+                                       "primary key, but the options give no usable "
+                                       "primary_keys for cdc; restore them or reset the offset");
+      }
+      if (start.key->size() != t.key_indices.size()) {
+        return Status::Invalid(where + "the offset has " + std::to_string(start.key->size()) +
+                               " key values, the options " +
+                               std::to_string(t.key_indices.size()) + " primary keys");
+      }
+      for (size_t k = 0; k < t.key_types.size(); ++k) {
+        LF_ASSIGN_OR_RETURN(auto v, DecodeOrderValue(*t.key_types[k], (*start.key)[k],
+                                                     where + "offset key"));
+        p.at.keys.push_back(std::move(v));
+      }
+      p.has_keys = true;
+    }
+    // Late-arriving rows: after new commits, look back once (the version in the offset moves
+    // to the pinned one with the first non-empty batch).
+    if (t.type == IngestionType::kCdc && (t.options.lookback_seconds || t.options.lookback) &&
+        start.version.value_or(0) < version) {
+      auto back = LookBack(t, p.at.cursor);
+      if (back) {
+        p.at.cursor = *back;
+        p.at.keys.clear();
+        p.has_keys = false;
+        from = p;
+      }  // else: from the beginning
+    } else {
+      from = p;
+    }
+  }
+
+  LF_ASSIGN_OR_RETURN(auto b, FindBoundary(source_.get(), t, from));
+  if (!b.found) return unchanged();
+  LF_ASSIGN_OR_RETURN(auto reader, CollectRows(source_.get(), t, from, b));
+  if (!t.tie_break) reader->SetTail(source_, t, b.last.cursor, b.rows_at_last);
+
+  ojson end = ojson::object();
+  end["cursor_field"] = *t.options.cursor_field;
+  LF_ASSIGN_OR_RETURN(end["cursor"], EncodeOrderValue(*t.cursor_type, b.last.cursor));
+  if (t.tie_break) {
+    ojson keys = ojson::array();
+    for (size_t k = 0; k < t.key_types.size(); ++k) {
+      LF_ASSIGN_OR_RETURN(auto v, EncodeOrderValue(*t.key_types[k], b.last.keys[k]));
+      keys.push_back(std::move(v));
+    }
+    end["key"] = std::move(keys);
+  }
+  end["version"] = version;
+  return ReadResult{std::make_unique<OutputReader>(std::move(reader), t.output_schema,
+                                                   t.options.batch_size, table, check_uint64),
+                    end.dump(-1, ' ', false, ojson::error_handler_t::strict)};
+}
+
+}  // namespace lanceflow::connect
