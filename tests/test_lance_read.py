@@ -605,6 +605,31 @@ def test_filter_history(db_dir, table):
         check_filter(db_dir, table, f, version)
 
 
+INDEXED_FILTERS = [F("id < 100"), F("id BETWEEN 2990 AND 3010"), F("label = 'updated'"),
+                   F("label = 'v-5ü'"), F("id >= 3400 OR label IS NULL"),
+                   F("label IN ('v-7', 'v-8ü') AND id < 10")]
+
+
+@pytest.mark.parametrize("table,version", [
+    pytest.param(s.name, v, id=f"{s.name}-v{v}") for s in PLAN if s.kind == "indexed"
+    for v in s.versions])
+def test_filter_indexed(db_dir, table, version):
+    """The engine answers these from its BTREE/BITMAP indices (plus a scan of unindexed rows)."""
+    for f in INDEXED_FILTERS:
+        check_filter(db_dir, table, f, version)
+
+
+def test_cleaned_up_versions(db_dir):
+    for spec in PLAN:
+        if spec.kind != "cleaned":
+            continue
+        for v in spec.removed_versions:
+            r = lanceflow_read(db_dir, spec.name, "--version", str(v))
+            assert_one_line_error(r, spec.name)
+            assert "version" in r.stderr.lower(), r.stderr
+        check_read(db_dir, spec.name, version=spec.versions[-1])
+
+
 # ---------------------------------------------------------------------------------------------
 # Limits
 
