@@ -361,43 +361,69 @@ Status SplitChunk(const MiniBlock& m, const uint8_t* ch, int64_t chunk_bytes, in
 }
 
 // Gathers dictionary values by index into `out`.
+// Dictionary positions of `n` signed little-endian indices of type T. Out-of-range indices
+// become 0: null items carry arbitrary indices and validity hides their value.
+template <typename T>
+void ResolveIndices(const uint8_t* src, int64_t n, int64_t dict_size, int64_t* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    T k;
+    std::memcpy(&k, src + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    const auto v = static_cast<int64_t>(k);
+    out[i] = v >= 0 && v < dict_size ? v : 0;
+  }
+}
+
 Status GatherDictionary(const ValueBlock& indices, const ValueBlock& dict, ValueBlock* out) {
-  const int w = static_cast<int>(indices.bits_per_value / 8);
-  auto index = [&](int64_t i) -> Result<int64_t> {
-    uint64_t k = ReadLE(indices.bytes() + i * w, w);
-    if (w < 8 && (k >> (8 * w - 1)) != 0) k |= ~uint64_t{0} << (8 * w);  // sign-extend
-    if (k >= static_cast<uint64_t>(dict.num)) {
-      if (dict.num == 0) return Bad("dictionary index into an empty dictionary");
-      k = 0;  // null items carry arbitrary indices; validity hides the value
-    }
-    return static_cast<int64_t>(k);
-  };
+  if (indices.num == 0) return Status::OK();
+  if (dict.num == 0) return Bad("dictionary index into an empty dictionary");
+  std::vector<int64_t> ks(static_cast<size_t>(indices.num));
+  const uint8_t* raw = indices.bytes();
+  switch (indices.bits_per_value) {
+    case 8:
+      ResolveIndices<int8_t>(raw, indices.num, dict.num, ks.data());
+      break;
+    case 16:
+      ResolveIndices<int16_t>(raw, indices.num, dict.num, ks.data());
+      break;
+    case 32:
+      ResolveIndices<int32_t>(raw, indices.num, dict.num, ks.data());
+      break;
+    case 64:
+      ResolveIndices<int64_t>(raw, indices.num, dict.num, ks.data());
+      break;
+    default:
+      return Bad("dictionary indices must be 8/16/32/64-bit integers");
+  }
   const bool plain = !dict.has_item_validity && !out->has_item_validity &&
                      dict.variable == out->variable && dict.bits_per_value == out->bits_per_value &&
                      (dict.variable || dict.bits_per_value % 8 == 0);
   if (!plain) {
-    for (int64_t i = 0; i < indices.num; ++i) {
-      LF_ASSIGN_OR_RETURN(int64_t k, index(i));
-      LF_RETURN_NOT_OK(out->AppendFrom(dict, k, 1));
-    }
+    for (int64_t k : ks) LF_RETURN_NOT_OK(out->AppendFrom(dict, k, 1));
     return Status::OK();
   }
   out->Own();
   const uint8_t* src = dict.bytes();
   if (dict.variable) {
-    out->offsets.reserve(out->offsets.size() + static_cast<size_t>(indices.num));
-    for (int64_t i = 0; i < indices.num; ++i) {
-      LF_ASSIGN_OR_RETURN(int64_t k, index(i));
-      int64_t a = dict.offsets[static_cast<size_t>(k)];
-      out->data.Append(src + a, dict.offsets[static_cast<size_t>(k) + 1] - a);
-      out->offsets.push_back(out->data.size());
+    const int64_t* doffs = dict.offsets.data();
+    int64_t total = 0;
+    for (int64_t k : ks) total += doffs[k + 1] - doffs[k];
+    int64_t at = out->data.size();
+    uint8_t* dst = out->data.AppendUninitialized(total);
+    size_t o = out->offsets.size();
+    out->offsets.resize(o + ks.size());
+    for (int64_t k : ks) {
+      const int64_t len = doffs[k + 1] - doffs[k];
+      std::memcpy(dst, src + doffs[k], static_cast<size_t>(len));
+      dst += len;
+      at += len;
+      out->offsets[o++] = at;
     }
   } else {
     const int64_t vw = dict.bits_per_value / 8;
     uint8_t* dst = out->data.AppendUninitialized(indices.num * vw);
-    for (int64_t i = 0; i < indices.num; ++i) {
-      LF_ASSIGN_OR_RETURN(int64_t k, index(i));
-      std::memcpy(dst + i * vw, src + k * vw, static_cast<size_t>(vw));
+    for (int64_t k : ks) {
+      std::memcpy(dst, src + k * vw, static_cast<size_t>(vw));
+      dst += vw;
     }
   }
   out->num += indices.num;
@@ -950,18 +976,11 @@ class MiniBlockRowsReader final : public PageReader {
       return Bad("row range outside the page");
     }
     if (begin == end) return Status::OK();
+    if (m_.rep) return ReadListRows(begin, end, out);
     const int64_t c0 = chunks_.ChunkOf(begin);
     const int64_t c1 = chunks_.ChunkOf(end - 1);
-    const int64_t first_read = c0 == cached_ ? c0 + 1 : c0;
-    BufferPtr bytes;
     int64_t bytes_base = 0;
-    if (first_read <= c1) {
-      bytes_base = chunks_.byte_start[static_cast<size_t>(first_read)];
-      int64_t len = chunks_.byte_start[static_cast<size_t>(c1) + 1] - bytes_base;
-      LF_ASSIGN_OR_RETURN(bytes, read_(data_.position + static_cast<uint64_t>(bytes_base),
-                                       static_cast<uint64_t>(len)));
-      if (bytes->size() != len) return Bad("short page buffer read");
-    }
+    LF_ASSIGN_OR_RETURN(BufferPtr bytes, ReadChunks(c0, c1, &bytes_base));
     for (int64_t c = c0; c <= c1; ++c) {
       const int64_t first = chunks_.value_start[static_cast<size_t>(c)];
       const int64_t n = chunks_.values(c);
@@ -972,16 +991,12 @@ class MiniBlockRowsReader final : public PageReader {
         if (lo == 0 && hi == n && !shape_.has_item_validity) {
           // A whole chunk: decode straight into the output.
           out->values.Own();
-          LF_RETURN_NOT_OK(DecodeChunk(c, ch, &out->values, &def_scratch_));
+          LF_RETURN_NOT_OK(DecodeChunk(c, ch, &out->values, nullptr, &def_scratch_));
           AppendDef(def_scratch_.empty() ? nullptr : def_scratch_.data(), n, out);
           out->entries += n;
           continue;
         }
-        cached_ = -1;
-        InitValues(path_, &cached_values_);
-        cached_values_.has_item_validity = shape_.has_item_validity;
-        LF_RETURN_NOT_OK(DecodeChunk(c, ch, &cached_values_, &cached_def_));
-        cached_ = c;
+        LF_RETURN_NOT_OK(DecodeIntoCache(c, ch));
       }
       AppendDef(cached_def_.empty() ? nullptr : cached_def_.data() + lo, hi - lo, out);
       out->entries += hi - lo;
@@ -995,6 +1010,164 @@ class MiniBlockRowsReader final : public PageReader {
                       PageBufferReader read)
       : page_(page), path_(path), m_(std::move(m)), read_(std::move(read)) {}
 
+  // Reads the bytes of chunks [c0, c1], leaving out c0 when it is the cached chunk; `base`
+  // receives the chunk-buffer offset of the first byte read. Null when nothing is read.
+  Result<BufferPtr> ReadChunks(int64_t c0, int64_t c1, int64_t* base) {
+    const int64_t first = c0 == cached_ ? c0 + 1 : c0;
+    if (first > c1) return BufferPtr();
+    *base = chunks_.byte_start[static_cast<size_t>(first)];
+    const int64_t len = chunks_.byte_start[static_cast<size_t>(c1) + 1] - *base;
+    LF_ASSIGN_OR_RETURN(BufferPtr bytes, read_(data_.position + static_cast<uint64_t>(*base),
+                                               static_cast<uint64_t>(len)));
+    if (bytes->size() != len) return Bad("short page buffer read");
+    return bytes;
+  }
+
+  Status DecodeIntoCache(int64_t c, const uint8_t* ch) {
+    cached_ = -1;
+    InitValues(path_, &cached_values_);
+    cached_values_.has_item_validity = shape_.has_item_validity;
+    cached_rep_.clear();
+    LF_RETURN_NOT_OK(
+        DecodeChunk(c, ch, &cached_values_, m_.rep ? &cached_rep_ : nullptr, &cached_def_));
+    cached_ = c;
+    return Status::OK();
+  }
+
+  // The chunk in which row `r` (< page rows) starts.
+  int64_t RowChunk(int64_t r) const {
+    return static_cast<int64_t>(std::upper_bound(row_first_.begin(), row_first_.end(), r) -
+                                row_first_.begin()) -
+           1;
+  }
+
+  // Pages with lists: the repetition index says which chunks hold the rows (a row may
+  // continue over several chunks). Those chunks are decoded into `piece_`, whose entries are
+  // then cut to the rows.
+  Status ReadListRows(int64_t begin, int64_t end, RowSlice* out) {
+    const int64_t c0 = RowChunk(begin);
+    int64_t c1 = RowChunk(end - 1);
+    const size_t u1 = static_cast<size_t>(c1);
+    if (end - 1 == row_first_[u1] + row_starts_[u1] - 1 && trailer_[u1]) {
+      // The last row continues into the next chunks.
+      do {
+        ++c1;
+      } while (c1 < chunks_.num_chunks() && row_starts_[static_cast<size_t>(c1)] == 0 &&
+               trailer_[static_cast<size_t>(c1)]);
+      if (c1 >= chunks_.num_chunks()) return Bad("the last mini-block chunk ends inside a row");
+    }
+    int64_t bytes_base = 0;
+    LF_ASSIGN_OR_RETURN(BufferPtr bytes, ReadChunks(c0, c1, &bytes_base));
+    piece_rep_.clear();
+    piece_def_.clear();
+    bool piece_any_def = false;
+    InitValues(path_, &piece_values_);
+    piece_values_.has_item_validity = shape_.has_item_validity;
+    auto append_def = [&](const std::vector<uint16_t>& def, int64_t levels) {
+      if (def.empty()) {
+        if (piece_any_def) piece_def_.resize(piece_def_.size() + static_cast<size_t>(levels), 0);
+        return;
+      }
+      if (!piece_any_def) {
+        piece_def_.assign(piece_rep_.size() - static_cast<size_t>(levels), 0);
+        piece_any_def = true;
+      }
+      piece_def_.insert(piece_def_.end(), def.begin(), def.end());
+    };
+    for (int64_t c = c0; c <= c1; ++c) {
+      if (c != cached_) {
+        const uint8_t* ch = bytes->data() + chunks_.byte_start[static_cast<size_t>(c)] - bytes_base;
+        if (c != c1) {
+          const size_t before = piece_rep_.size();
+          LF_RETURN_NOT_OK(DecodeChunk(c, ch, &piece_values_, &piece_rep_, &def_scratch_));
+          append_def(def_scratch_, static_cast<int64_t>(piece_rep_.size() - before));
+          continue;
+        }
+        LF_RETURN_NOT_OK(DecodeIntoCache(c, ch));
+      }
+      piece_rep_.insert(piece_rep_.end(), cached_rep_.begin(), cached_rep_.end());
+      append_def(cached_def_, static_cast<int64_t>(cached_rep_.size()));
+      LF_RETURN_NOT_OK(piece_values_.AppendFrom(cached_values_, 0, cached_values_.num));
+    }
+    // Entries of rows [begin, end) and the values they own. Entries before the first row
+    // start belong to a row that began in an earlier chunk.
+    const uint16_t max_rep = static_cast<uint16_t>(path_.max_rep);
+    const bool preamble = preamble_[static_cast<size_t>(c0)];
+    const int64_t entries = static_cast<int64_t>(piece_rep_.size());
+    int64_t row = row_first_[static_cast<size_t>(c0)] - 1;
+    int64_t e0 = -1, e1 = entries, v0 = 0, v1 = -1, reach = 0;
+    for (int64_t i = 0; i < entries; ++i) {
+      const uint16_t r = piece_rep_[static_cast<size_t>(i)];
+      if (r > max_rep) return Bad("repetition level " + std::to_string(r) + " too large");
+      if (i == 0 && !preamble && r != max_rep) return Bad("mini-block chunk does not start a row");
+      if (r == max_rep) {
+        ++row;
+        if (row == begin) {
+          e0 = i;
+          v0 = reach;
+        } else if (row == end) {
+          e1 = i;
+          v1 = reach;
+        }
+      }
+      if (!piece_any_def || ReachesLeaf(piece_def_[static_cast<size_t>(i)], path_)) ++reach;
+    }
+    if (reach != piece_values_.num) {
+      return Bad("mini-block chunks " + std::to_string(c0) + ".." + std::to_string(c1) + " hold " +
+                 std::to_string(piece_values_.num) + " values for " + std::to_string(reach) +
+                 " items");
+    }
+    if (v1 < 0) v1 = reach;
+    if (e0 < 0 || row < end - 1) {
+      return Bad("mini-block chunks " + std::to_string(c0) + ".." + std::to_string(c1) +
+                 " do not hold the rows the repetition index places there");
+    }
+    out->rep.insert(out->rep.end(), piece_rep_.begin() + e0, piece_rep_.begin() + e1);
+    AppendDef(piece_any_def ? piece_def_.data() + e0 : nullptr, e1 - e0, out);
+    out->entries += e1 - e0;
+    return out->values.AppendFrom(piece_values_, v0, v1 - v0);
+  }
+
+  // Rows per chunk from the repetition index (buffer after the dictionary): per chunk
+  // depth + 1 u64, the first the rows that finish in the chunk, the second the items left
+  // after its last finished row (a row continuing into the next chunk).
+  Status ReadRepetitionIndex(BufferSet* bufs) {
+    const size_t index_buffer = m_.dictionary ? 3 : 2;
+    if (m_.rep_index_depth == 0 || page_.buffers.size() != index_buffer + 1) {
+      return Bad("mini-block page with lists but no repetition index");
+    }
+    LF_ASSIGN_OR_RETURN(BufferPtr index, bufs->Get(index_buffer));
+    const int64_t stride = (static_cast<int64_t>(m_.rep_index_depth) + 1) * 8;
+    const int64_t n = chunks_.num_chunks();
+    if (m_.rep_index_depth > 8 || index->size() != n * stride) {
+      return Bad("mini-block repetition index of " + std::to_string(index->size()) + " bytes for " +
+                 std::to_string(n) + " chunks");
+    }
+    int64_t row = 0;
+    bool preamble = false;
+    for (int64_t c = 0; c < n; ++c) {
+      const uint64_t ends = ReadLE(index->data() + c * stride, 8);
+      const uint64_t partial = ReadLE(index->data() + c * stride + 8, 8);
+      const bool trailer = partial > 0;
+      const uint64_t starts = ends + (trailer ? 1 : 0);
+      if (starts < (preamble ? 1u : 0u) || ends > page_.length) {
+        return Bad("mini-block repetition index entry " + std::to_string(c) + " inconsistent");
+      }
+      row_first_.push_back(row);
+      row_starts_.push_back(static_cast<int64_t>(starts) - (preamble ? 1 : 0));
+      preamble_.push_back(preamble);
+      trailer_.push_back(trailer);
+      row += row_starts_.back();
+      if (row > static_cast<int64_t>(page_.length)) break;
+      preamble = trailer;
+    }
+    if (row != static_cast<int64_t>(page_.length) || preamble) {
+      return Bad("mini-block repetition index holds " + std::to_string(row) + " rows, the page " +
+                 std::to_string(page_.length));
+    }
+    return Status::OK();
+  }
+
   Status Init() {
     LF_ASSIGN_OR_RETURN(dm_, MakeDefMap(m_.layers, path_));
     BufferSet bufs(page_, read_);
@@ -1007,7 +1180,7 @@ class MiniBlockRowsReader final : public PageReader {
         return Bad("values encoded as " + m_.values->Describe() + " do not match the field type");
       }
     }
-    if (m_.num_items != page_.length) {
+    if (!m_.rep && m_.num_items != page_.length) {
       return Bad("page of " + std::to_string(page_.length) + " rows has " +
                  std::to_string(m_.num_items) + " level entries");
     }
@@ -1016,22 +1189,26 @@ class MiniBlockRowsReader final : public PageReader {
     if (data_.size > kMaxPageBufferBytes) return Bad("page buffer too large");
     LF_ASSIGN_OR_RETURN(BufferPtr meta, bufs.Get(0));
     LF_ASSIGN_OR_RETURN(chunks_, ReadChunkTable(m_, *meta, static_cast<int64_t>(data_.size)));
+    if (m_.rep) LF_RETURN_NOT_OK(ReadRepetitionIndex(&bufs));
     return Status::OK();
   }
 
-  // Decodes chunk `c` (bytes at `ch`), appending its values to `values`; `def` receives its
-  // canonical def levels, or is left empty when they are all 0.
-  Status DecodeChunk(int64_t c, const uint8_t* ch, ValueBlock* values, std::vector<uint16_t>* def) {
+  // Decodes chunk `c` (bytes at `ch`), appending its values to `values` and, for pages with
+  // lists, its repetition levels to `rep`; `def` receives its canonical def levels, or is left
+  // empty when they are all 0.
+  Status DecodeChunk(int64_t c, const uint8_t* ch, ValueBlock* values, std::vector<uint16_t>* rep,
+                     std::vector<uint16_t>* def) {
     const int64_t n = chunks_.values(c);
     LF_RETURN_NOT_OK(SplitChunk(m_, ch, chunks_.bytes(c), n, c, &parts_));
     def->clear();
+    if (m_.rep) {
+      LF_RETURN_NOT_OK(DecodeLevels(*m_.rep, parts_.rep, parts_.levels, rep));
+    } else if (parts_.levels != n) {
+      return Bad("mini-block chunk " + std::to_string(c) + " has " + std::to_string(parts_.levels) +
+                 " levels for " + std::to_string(n) + " values");
+    }
     if (m_.def) {
-      if (parts_.levels != n) {
-        return Bad("mini-block chunk " + std::to_string(c) + " has " +
-                   std::to_string(parts_.levels) + " def levels for " + std::to_string(n) +
-                   " values");
-      }
-      LF_RETURN_NOT_OK(DecodeLevels(*m_.def, parts_.def, n, def));
+      LF_RETURN_NOT_OK(DecodeLevels(*m_.def, parts_.def, parts_.levels, def));
       bool any = false;
       for (auto& d : *def) {
         if (d > dm_.max_def) return Bad("def level " + std::to_string(d) + " above the maximum");
@@ -1065,9 +1242,20 @@ class MiniBlockRowsReader final : public PageReader {
   ChunkTable chunks_;
   ChunkParts parts_;
   std::vector<uint16_t> def_scratch_;
+  // Pages with lists, per chunk: the first row starting in it, how many rows start in it,
+  // whether it begins with the end of an earlier row (preamble) and ends inside a row (trailer).
+  std::vector<int64_t> row_first_;
+  std::vector<int64_t> row_starts_;
+  std::vector<bool> preamble_;
+  std::vector<bool> trailer_;
+  // Pages with lists: the chunks of one read, decoded.
+  std::vector<uint16_t> piece_rep_;
+  std::vector<uint16_t> piece_def_;
+  ValueBlock piece_values_;
   // The last chunk decoded whole for a partial read (-1: none).
   int64_t cached_ = -1;
   ValueBlock cached_values_;
+  std::vector<uint16_t> cached_rep_;
   std::vector<uint16_t> cached_def_;
 };
 
@@ -1205,7 +1393,7 @@ Result<std::unique_ptr<PageReader>> OpenPage(const PageInfo& page, const LeafPat
       if (f == 1) {
         LF_ASSIGN_OR_RETURN(ProtoReader mr, r.ReadMessage(wt, "MiniBlockLayout"));
         LF_ASSIGN_OR_RETURN(MiniBlock m, ParseMiniBlock(std::move(mr)));
-        if (!m.rep && path.max_rep == 0) {
+        if (m.rep ? path.max_rep > 0 && m.rep_index_depth > 0 : path.max_rep == 0) {
           return MiniBlockRowsReader::Make(page, path, std::move(m), std::move(read));
         }
         break;
