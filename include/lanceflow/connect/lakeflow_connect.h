@@ -89,7 +89,7 @@ class LakeflowConnect {
   // `source` is shared with the readers this instance returns.
   explicit LakeflowConnect(std::shared_ptr<source::Source> source);
 
-  // Non-empty, unique names (an empty source is an error: the framework requires a table).
+  // The source's table names, sorted; Corrupt if the source lists a name twice.
   Result<std::vector<std::string>> ListTables();
   // Spark StructType JSON of the table's output columns (connect/spark_schema.h). Errors:
   // NotFound for an unknown table or column; Invalid for bad options.
