@@ -1,13 +1,15 @@
 // MakeV21FieldReader: one top-level field of a Lance 2.1/2.2 data file.
 //
 // 2.1+ files store only leaves; structs and lists live in every leaf's rep/def levels
-// (rust/lance-encoding/src/repdef.rs). A Read decodes, per leaf column, the pages overlapping
-// the requested rows (v21_page.cc gives canonical levels and values per page), concatenates the
-// rows' levels and values, then rebuilds the Arrow arrays top-down: every level entry walks the
-// leaf's path from the top-level field, adding one slot to each node it defines (a list slot's
-// children follow it), a null slot where it stops, and null slots below a null struct down to
-// the next list or to the leaf. A struct's validity and a list's offsets come from the first
-// leaf below it; the leaves of one struct must agree on its slot count.
+// (rust/lance-encoding/src/repdef.rs). A Read asks, per leaf column, the readers of the pages
+// overlapping the requested rows for those rows' canonical levels and values (v21_page.h: only
+// the chunks or bytes the rows need are read), concatenates them, then rebuilds the Arrow
+// arrays top-down: every level entry walks the leaf's path from the top-level field, adding one
+// slot to each node it defines (a list slot's children follow it), a null slot where it stops,
+// and null slots below a null struct down to the next list or to the leaf. A struct's validity
+// and a list's offsets come from the first leaf below it; the leaves of one struct must agree
+// on its slot count. Top-level leaves and lists of leaves take a direct path. Value buffers go
+// to the arrays as decoded (or as read, for full-zip fixed-width rows), without copies.
 #include <algorithm>
 #include <map>
 
@@ -326,11 +328,69 @@ class V21FieldReader final : public FieldReader {
     return true;
   }
 
+  // A top-level list of leaves: per entry, rep 1 starts a row (a list slot: def 1 null, 2
+  // empty) and, unless the list is null or empty, the entry is one leaf slot (def 3: null).
+  // Returns false for levels the general walk must judge; `a` must then be reset.
+  static bool UnravelListOfLeaf(RowSlice* s, Assembly* a) {
+    const int64_t n = s->entries;
+    if (static_cast<int64_t>(s->rep.size()) != n ||
+        (!s->def.empty() && static_cast<int64_t>(s->def.size()) != n)) {
+      return false;
+    }
+    LayerOut& lists = a->layers[0];
+    LayerOut& items = a->layers[1];
+    const size_t bitmap_bytes = static_cast<size_t>(arrow::BytesForBits(n));
+    lists.validity.assign(bitmap_bytes, 0);
+    items.validity.assign(bitmap_bytes, 0);
+    lists.offsets.clear();
+    lists.offsets.reserve(static_cast<size_t>(n) + 1);
+    const uint16_t* rep = s->rep.data();
+    const uint16_t* def = s->def.empty() ? nullptr : s->def.data();
+    int64_t list_slots = 0, item_slots = 0, list_nulls = 0, item_nulls = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const uint16_t code = def ? def[i] : 0;
+      if (rep[i] == 1) {
+        lists.offsets.push_back(item_slots);
+        if (code == 1) {
+          ++list_nulls;
+          ++list_slots;
+          continue;
+        }
+        arrow::SetBit(lists.validity.data(), list_slots++);
+        if (code == 2) continue;
+      } else if (rep[i] != 0 || i == 0 || code == 1 || code == 2) {
+        return false;
+      }
+      if (code == 0) {
+        arrow::SetBit(items.validity.data(), item_slots);
+      } else if (code == 3) {
+        ++item_nulls;
+      } else {
+        return false;
+      }
+      ++item_slots;
+    }
+    if (item_slots != s->values.num) return false;
+    lists.offsets.push_back(item_slots);
+    lists.slots = list_slots;
+    lists.nulls = list_nulls;
+    lists.validity.resize(static_cast<size_t>(arrow::BytesForBits(list_slots)));
+    items.slots = item_slots;
+    items.nulls = item_nulls;
+    items.validity.resize(static_cast<size_t>(arrow::BytesForBits(item_slots)));
+    a->values = std::move(s->values);
+    return true;
+  }
+
   Status Unravel(const Leaf& leaf, RowSlice* s, Assembly* a) const {
     const LeafPath& path = leaf.path;
     int k = path.depth;
     a->layers.assign(static_cast<size_t>(k), LayerOut{});
     if (k == 1 && !path.is_list[0] && UnravelFlat(s, a)) return Status::OK();
+    if (k == 2 && path.is_list[0] && !path.is_list[1]) {
+      if (UnravelListOfLeaf(s, a)) return Status::OK();
+      a->layers.assign(static_cast<size_t>(k), LayerOut{});
+    }
     std::vector<int> list_pos;
     for (int p = 0; p < k; ++p) {
       if (path.is_list[static_cast<size_t>(p)]) list_pos.push_back(p);

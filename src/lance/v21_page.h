@@ -69,11 +69,15 @@ struct RowSlice {
 
 // One page, read a row range at a time. Pages whose rows can be located without decoding the
 // page read and decode only what the rows need:
-//   mini-block pages without repetition  only the chunks covering the rows; a partly read chunk
-//                                        stays decoded for the next, adjacent range
-//   full-zip fixed-width values without control words
-//                                        the rows' bytes, handed on without a copy
-// Other pages are decoded whole on the first read and kept until the reader is dropped.
+//   mini-block pages      only the chunks covering the rows (with lists, those the repetition
+//                         index places them in); the last chunk decoded stays decoded for the
+//                         next, adjacent range
+//   full-zip pages        fixed-width values without control words: the rows' bytes, handed on
+//                         without a copy; otherwise the rows' bytes located through the
+//                         repetition index (or the constant item size without lists)
+// Other pages (constant / all-null, list pages without a repetition index) are decoded whole on
+// the first read and kept until the reader is dropped. Memory therefore follows the range
+// size, plus one chunk and the page dictionary per mini-block page.
 // Not thread-safe; `page` and `path` must outlive the reader.
 class PageReader {
  public:
