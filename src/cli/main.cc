@@ -301,7 +301,8 @@ int Main(int argc, char** argv) {
       "Options are the connector's table options as a JSON object, e.g.\n"
       "  {\"ingestion_type\":\"cdc\",\"cursor_field\":\"updated_at\",\"primary_keys\":[\"id\"],\n"
       "   \"max_records_per_batch\":\"1000\",\"batch_size\":\"1000\",\"filter_expression\":\"...\",\n"
-      "   \"columns\":[\"id\",\"updated_at\"],\"lookback_seconds\":\"60\",\"uint64_as_decimal\":\"true\"}\n"
+      "   \"columns\":[\"id\",\"updated_at\"],\"lookback_seconds\":\"60\",\"uint64_as_decimal\":\"true\",\n"
+      "   \"window_seconds\":\"3600\",\"start_timestamp\":\"2024-01-01T00:00:00Z\"}\n"
       "ingestion_type snapshot|append|cdc (default: cdc with a cursor_field, else snapshot).\n"
       "The end offset (JSON) goes to --offset-out, or to stderr as the last line.");
   AddSourceOptions(read_table, &spec);

@@ -23,6 +23,7 @@
 #include "lanceflow/connect/lakeflow_connect.h"
 
 #include <algorithm>
+#include <chrono>
 #include <queue>
 #include <set>
 
@@ -256,7 +257,44 @@ struct ResolvedTable {
   bool tie_break = false;
   std::vector<int> key_indices;  // in output_schema
   std::vector<arrow::DataTypePtr> key_types;
+  // Window strategy, in cursor units: rows with cursor < floor (start_timestamp) or > cap (the
+  // instance's init time) are never read; a call reads cursors within window_delta of the first
+  // row after the offset.
+  std::optional<OrderValue> floor;
+  std::optional<OrderValue> cap;
+  std::optional<int64_t> window_delta;
+  bool InRange(const OrderValue& c) const {
+    return !(floor && c < *floor) && !(cap && *cap < c);
+  }
 };
+
+// Nanoseconds per unit of a timestamp/date cursor type.
+int64_t NanosPerUnit(const arrow::DataType& type) {
+  switch (type.id()) {
+    case TypeId::kDate32: return int64_t{86400} * 1'000'000'000;
+    case TypeId::kDate64: return 1'000'000;
+    default: break;
+  }
+  switch (type.unit()) {
+    case arrow::TimeUnit::kSecond: return 1'000'000'000;
+    case arrow::TimeUnit::kMilli: return 1'000'000;
+    case arrow::TimeUnit::kMicro: return 1'000;
+    case arrow::TimeUnit::kNano: return 1;
+  }
+  return 1;
+}
+
+// The cursor value of a UTC instant (ns since the epoch), rounded up or down to the unit;
+// nullopt when it is outside int64.
+std::optional<int64_t> InstantToCursor(const arrow::DataType& type, __int128 ns, bool round_up) {
+  const __int128 per = NanosPerUnit(type);
+  __int128 q = ns / per;
+  const __int128 r = ns % per;
+  if (r > 0 && round_up) ++q;
+  if (r < 0 && !round_up) --q;
+  if (q < INT64_MIN || q > INT64_MAX) return std::nullopt;
+  return static_cast<int64_t>(q);
+}
 
 // The type of a column path in `schema` (struct fields walked), or nullptr.
 const arrow::Field* FindPath(const arrow::Schema& schema, const expr::ColumnPath& path) {
@@ -296,8 +334,13 @@ std::string TableMetadata::ToJson() const {
   return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
-LakeflowConnect::LakeflowConnect(std::shared_ptr<source::Source> source)
-    : source_(std::move(source)) {}
+LakeflowConnect::LakeflowConnect(std::shared_ptr<source::Source> source,
+                                 std::optional<int64_t> init_time_us)
+    : source_(std::move(source)),
+      init_time_us_(init_time_us.value_or(
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count())) {}
 
 Result<std::vector<std::string>> LakeflowConnect::ListTables() {
   LF_ASSIGN_OR_RETURN(auto names, source_->ListTables());
@@ -322,7 +365,7 @@ namespace {
 
 // Everything a call needs about `table`, options validated against the pinned schema.
 Result<ResolvedTable> Resolve(source::Source* src, const std::string& table, uint64_t version,
-                              const Options& options) {
+                              const Options& options, int64_t init_time_us) {
   ResolvedTable r;
   r.name = table;
   r.version = version;
@@ -428,6 +471,35 @@ Result<ResolvedTable> Resolve(source::Source* src, const std::string& table, uin
                              "lookback_seconds needs a timestamp or date cursor, lookback an "
                              "integer cursor");
     }
+    if (r.options.window_seconds || r.options.start_timestamp_ns) {
+      const TypeId id = r.cursor_type->id();
+      if (id != TypeId::kTimestamp && id != TypeId::kDate32 && id != TypeId::kDate64) {
+        return Status::Invalid(where +
+                               (r.options.window_seconds ? "window_seconds" : "start_timestamp") +
+                               " needs a timestamp or date cursor, cursor_field " +
+                               Quote(*r.options.cursor_field) + " is " + r.cursor_type->ToString());
+      }
+      if (r.options.start_timestamp_ns) {
+        auto f = InstantToCursor(*r.cursor_type, *r.options.start_timestamp_ns, true);
+        if (!f) {
+          if (*r.options.start_timestamp_ns > 0) {
+            return Status::Invalid(where + "start_timestamp is beyond the range of cursor_field " +
+                                   Quote(*r.options.cursor_field) + " (" +
+                                   r.cursor_type->ToString() + ")");
+          }
+        } else {
+          r.floor = OrderValue(*f);
+        }
+      }
+      if (r.options.window_seconds) {
+        auto cap = InstantToCursor(*r.cursor_type, static_cast<__int128>(init_time_us) * 1000,
+                                   false);
+        if (cap) r.cap = OrderValue(*cap);
+        const __int128 delta = static_cast<__int128>(*r.options.window_seconds) * 1'000'000'000 /
+                               NanosPerUnit(*r.cursor_type);
+        r.window_delta = static_cast<int64_t>(std::min<__int128>(delta, INT64_MAX));
+      }
+    }
     // Exact batches: cdc with top-level keys of orderable types (unique per version, as
     // apply_changes assumes). Append never splits a run of equal cursors.
     if (r.type == IngestionType::kCdc && !r.options.primary_keys.empty()) {
@@ -451,6 +523,13 @@ Result<ResolvedTable> Resolve(source::Source* src, const std::string& table, uin
 expr::ExprPtr UserFilterAnd(const ResolvedTable& t, std::vector<expr::ExprPtr> more) {
   std::vector<expr::ExprPtr> all;
   if (t.options.filter) all.push_back(t.options.filter);
+  if (t.floor || t.cap) {
+    const expr::ColumnPath col{{*t.options.cursor_field}};
+    if (t.floor) {
+      more.push_back(BoundPredicate(col, *t.cursor_type, expr::CompareOp::kGe, *t.floor));
+    }
+    if (t.cap) more.push_back(BoundPredicate(col, *t.cursor_type, expr::CompareOp::kLe, *t.cap));
+  }
   for (auto& e : more) {
     if (e) all.push_back(std::move(e));
   }
@@ -517,13 +596,15 @@ Result<Boundary> FindBoundary(source::Source* src, const ResolvedTable& t,
   std::priority_queue<OrderTuple> heap;  // tie-break mode: the n smallest tuples
   std::map<OrderValue, int64_t> runs;    // cluster mode: smallest cursors covering n rows
   int64_t runs_total = 0;
+  std::optional<OrderValue> first;  // the smallest cursor after `from`
   OrderTuple tuple;
   while (true) {
     LF_ASSIGN_OR_RETURN(auto batch, scan.reader->Next());
     if (!batch) break;
     for (int64_t i = 0; i < batch->num_rows(); ++i) {
       LF_ASSIGN_OR_RETURN(bool has, ReadTuple(t, *batch, 0, key_cols, i, &tuple));
-      if (!has || (from && !from->Before(tuple))) continue;
+      if (!has || (from && !from->Before(tuple)) || !t.InRange(tuple.cursor)) continue;
+      if (!first || tuple.cursor < *first) first = tuple.cursor;
       if (t.tie_break) {
         if (static_cast<int64_t>(heap.size()) < n) {
           heap.push(tuple);
@@ -544,6 +625,19 @@ Result<Boundary> FindBoundary(source::Source* src, const ResolvedTable& t,
           runs.erase(l);
         }
       }
+    }
+  }
+  // Window: only cursors up to first + window_delta. The n smallest entries kept above, cut at
+  // that cursor, are the n smallest of the window (the window is a prefix of the order).
+  if (first && t.window_delta) {
+    const int64_t lo = std::get<int64_t>(*first);
+    int64_t hi;
+    if (__builtin_add_overflow(lo, *t.window_delta, &hi)) hi = INT64_MAX;
+    const OrderValue end(hi);
+    while (!heap.empty() && end < heap.top().cursor) heap.pop();
+    while (!runs.empty() && end < std::prev(runs.end())->first) {
+      runs_total -= std::prev(runs.end())->second;
+      runs.erase(std::prev(runs.end()));
     }
   }
   Boundary b;
@@ -680,7 +774,7 @@ Result<std::unique_ptr<IncrementalReader>> CollectRows(source::Source* src, cons
       for (int64_t i = 0; i < batch->num_rows(); ++i) {
         LF_ASSIGN_OR_RETURN(bool has, ReadTuple(t, *batch, t.cursor_index, t.key_indices, i,
                                                 &tuple));
-        if (!has || (from && !from->Before(tuple))) continue;
+        if (!has || (from && !from->Before(tuple)) || !t.InRange(tuple.cursor)) continue;
         const bool in = t.tie_break ? !(b.last < tuple) : tuple.cursor < b.last.cursor;
         if (!in) continue;
         keep.push_back(i);
@@ -771,14 +865,14 @@ std::optional<OrderValue> LookBack(const ResolvedTable& t, const OrderValue& c) 
 Result<std::string> LakeflowConnect::GetTableSchema(const std::string& table,
                                                     const Options& options) {
   LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
-  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
   return SparkSchemaJson(*t.output_schema, {.uint64_as_decimal = t.options.uint64_as_decimal});
 }
 
 Result<TableMetadata> LakeflowConnect::ReadTableMetadata(const std::string& table,
                                                          const Options& options) {
   LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
-  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
   TableMetadata m;
   for (const auto& k : t.options.primary_keys) m.primary_keys.push_back(k.ToDottedString());
   m.cursor_field = t.options.cursor_field;
@@ -802,7 +896,7 @@ Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
                                               const std::string& start_offset,
                                               const Options& options) {
   LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
-  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
   LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
   const std::string where = "table " + Quote(table) + ": ";
   if (start.version && *start.version > version) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 
@@ -417,6 +418,186 @@ TEST(ConnectCdc, LookbackRereadsLateRowsOnceAfterNewCommits) {
   std::set<int64_t> ids;
   for (const auto& r : AllRows(calls)) ids.insert(r["id"].get<int64_t>());
   EXPECT_EQ(ids, (std::set<int64_t>{2, 3}));  // 2 re-read (upsert dedupes), 3 caught
+}
+
+// ---------------------------------------------------------------------------------------------
+// Window strategy (window_seconds, start_timestamp)
+
+std::vector<int64_t> Ids(const Call& call) {
+  std::vector<int64_t> out;
+  for (const auto& r : call.rows) out.push_back(r["id"].get<int64_t>());
+  return out;
+}
+
+TEST(ConnectWindow, WindowsAnchorAtTheFirstRowAndStopAtInitTime) {
+  auto src = NewSource();
+  const int64_t s = 1'000'000;  // microseconds per second
+  // id: cursor second. Gaps larger than the window between groups; row 9 is future-dated.
+  std::vector<Row> rows;
+  for (auto [id, sec] : std::vector<std::pair<int64_t, int64_t>>{
+           {0, 0}, {1, 10}, {2, 11}, {3, 100}, {4, 101}, {5, 101}, {6, 5000}, {9, 20000}}) {
+    rows.push_back({id, sec * s, std::string("r")});
+  }
+  std::shuffle(rows.begin(), rows.end(), std::mt19937(5));
+  src->Commit("w", EventSchema(a::timestamp(a::TimeUnit::kMicro, "UTC")), rows, 3);
+  for (const char* mode : {"append", "cdc"}) {
+    SCOPED_TRACE(mode);
+    Options o = {{"ingestion_type", mode}, {"cursor_field", "ts"}, {"primary_keys", "id"},
+                 {"window_seconds", "10"}};
+    LakeflowConnect c(src, /*init_time_us=*/10000 * s);
+    auto calls = Drain(&c, "w", o);
+    ASSERT_EQ(calls.size(), 5u);  // the last call returns its start offset
+    EXPECT_TRUE(calls[4].rows.empty());
+    // [0, 10] holds rows 0 and 1; the next window starts at row 2 (11 s), not at 10 s.
+    EXPECT_EQ(Ids(calls[0]), (std::vector<int64_t>{0, 1}));
+    EXPECT_EQ(json::parse(calls[0].end)["cursor"], "1970-01-01T00:00:10.000000Z");
+    std::vector<int64_t> second = Ids(calls[1]);
+    std::vector<int64_t> third = Ids(calls[2]);
+    std::sort(third.begin(), third.end());
+    EXPECT_EQ(second, (std::vector<int64_t>{2}));
+    // The gap from 11 s to 100 s costs no empty call: the window jumps to the next row.
+    EXPECT_EQ(third, (std::vector<int64_t>{3, 4, 5}));
+    EXPECT_EQ(json::parse(calls[2].end)["cursor"], "1970-01-01T00:01:41.000000Z");
+    // 5000 s is read; 20000 s is after the init time: the run ends without it.
+    EXPECT_EQ(Ids(calls[3]), (std::vector<int64_t>{6}));
+    // A later instance (later init time) continues with the future-dated row.
+    LakeflowConnect later(src, 30000 * s);
+    auto more = Drain(&later, "w", o, calls.back().end);
+    EXPECT_EQ(AllRows(more).size(), 1u);
+    EXPECT_EQ(AllRows(more)[0]["id"], 9);
+  }
+}
+
+TEST(ConnectWindow, MaxRecordsStillBoundsAWindowAndNothingIsLost) {
+  auto src = NewSource();
+  const int64_t ms = 1000;  // cursor in milliseconds
+  std::vector<Row> rows;
+  std::mt19937 rng(17);
+  for (int64_t i = 0; i < 400; ++i) {
+    rows.push_back({i, static_cast<int64_t>(rng() % 100000) * ms, std::string("x")});
+  }
+  src->Commit("m", EventSchema(a::timestamp(a::TimeUnit::kMilli)), rows, 37);
+  for (const char* mode : {"append", "cdc"}) {
+    SCOPED_TRACE(mode);
+    Options o = {{"ingestion_type", mode}, {"cursor_field", "ts"}, {"primary_keys", "id"},
+                 {"window_seconds", "3000"}, {"max_records_per_batch", "7"}, {"batch_size", "3"}};
+    LakeflowConnect c(src, int64_t{200000} * 1'000'000);
+    auto calls = Drain(&c, "m", o);
+    std::map<int64_t, int64_t> ts_of;
+    for (const auto& r : rows) ts_of[std::get<int64_t>(r[0])] = std::get<int64_t>(r[1]);
+    std::set<int64_t> seen;
+    int64_t prev = INT64_MIN;
+    for (const auto& call : calls) {
+      if (call.rows.empty()) continue;
+      // cdc cuts exactly; append may finish a run of equal cursors (a few rows here).
+      EXPECT_LE(call.rows.size(), std::string(mode) == "cdc" ? 7u : 12u);
+      // Every call stays within one window of its first row, in cursor order.
+      const int64_t first = ts_of[call.rows.front()["id"].get<int64_t>()];
+      for (const auto& r : call.rows) {
+        const int64_t id = r["id"].get<int64_t>();
+        EXPECT_TRUE(seen.insert(id).second);
+        EXPECT_LE(ts_of[id] - first, 3000 * ms);
+        EXPECT_LE(prev, ts_of[id]);
+        prev = ts_of[id];
+      }
+    }
+    EXPECT_EQ(seen.size(), rows.size());
+  }
+}
+
+TEST(ConnectWindow, StartTimestampIsAFloorForEveryRead) {
+  auto src = NewSource();
+  const int64_t s = 1'000'000;
+  std::vector<Row> rows;
+  for (int64_t i = 0; i < 10; ++i) rows.push_back({i, i * 30 * s, std::string("x")});
+  auto schema = EventSchema(a::timestamp(a::TimeUnit::kMicro, "UTC"));
+  src->Commit("f", schema, rows, 4);
+  // 00:01:00 +01:00 is 23:01 the day before: every row qualifies; 00:02:00Z keeps rows 4..9.
+  for (auto [start, first_id] : std::vector<std::pair<std::string, int64_t>>{
+           {"1970-01-01T00:02:00Z", 4}, {"1970-01-01 00:01:30.000001", 4},
+           {"1970-01-01T00:01:00+01:00", 0}, {"1970-01-01", 0}}) {
+    SCOPED_TRACE(start);
+    Options o = {{"cursor_field", "ts"}, {"primary_keys", "id"}, {"start_timestamp", start},
+                 {"max_records_per_batch", "3"}};
+    LakeflowConnect c(src);
+    auto all = AllRows(Drain(&c, "f", o));
+    ASSERT_EQ(static_cast<int64_t>(all.size()), 10 - first_id);
+    EXPECT_EQ(all.front()["id"], first_id);
+  }
+  // Lookback never reaches below the floor.
+  Options o = {{"cursor_field", "ts"}, {"primary_keys", "id"},
+               {"start_timestamp", "1970-01-01T00:02:00Z"}, {"lookback_seconds", "3600"}};
+  std::string offset;
+  {
+    LakeflowConnect c(src);
+    offset = Drain(&c, "f", o).back().end;
+  }
+  rows.push_back({int64_t{10}, 400 * s, std::string("new")});
+  src->Commit("f", schema, rows, 4);
+  LakeflowConnect c(src);
+  std::set<int64_t> ids;
+  for (const auto& r : AllRows(Drain(&c, "f", o, offset))) ids.insert(r["id"].get<int64_t>());
+  EXPECT_EQ(ids, (std::set<int64_t>{4, 5, 6, 7, 8, 9, 10}));
+}
+
+TEST(ConnectWindow, DateCursorsUseWholeDays) {
+  auto src = NewSource();
+  std::vector<Row> rows;
+  for (int64_t d = 0; d < 10; ++d) rows.push_back({d, d, std::string("x")});
+  src->Commit("d", EventSchema(a::date32()), rows, 4);
+  // start 1970-01-02T12:00Z: day 1 (midnight) is older, day 2 is the first read.
+  Options o = {{"ingestion_type", "append"}, {"cursor_field", "ts"},
+               {"start_timestamp", "1970-01-02T12:00:00Z"}, {"window_seconds", "86400"}};
+  LakeflowConnect c(src, int64_t{8} * 86400 * 1'000'000 + 1);
+  auto calls = Drain(&c, "d", o);
+  std::vector<std::vector<int64_t>> got;
+  for (const auto& call : calls) {
+    if (!call.rows.empty()) got.push_back(Ids(call));
+  }
+  // Windows of one day after their first row: {2,3}, {4,5}, {6,7}, {8}; day 9 is after init.
+  EXPECT_EQ(got, (std::vector<std::vector<int64_t>>{{2, 3}, {4, 5}, {6, 7}, {8}}));
+}
+
+TEST(ConnectWindow, OptionsAreValidated) {
+  auto src = NewSource();
+  src->Commit("t", EventSchema(a::timestamp(a::TimeUnit::kNano)),
+              {{int64_t{1}, int64_t{1}, std::string("x")}});
+  src->Commit("i", EventSchema(a::int64()), {{int64_t{1}, int64_t{1}, std::string("x")}});
+  LakeflowConnect c(src);
+  struct Case {
+    std::string table;
+    Options o;
+    std::string needle;
+  };
+  const Options inc = {{"cursor_field", "ts"}, {"primary_keys", "id"}};
+  auto with = [&](Options o, const std::string& k, const std::string& v) {
+    o[k] = v;
+    return o;
+  };
+  std::vector<Case> cases = {
+      {"t", with(inc, "window_seconds", "0"), "option window_seconds: must be an integer in 1.."},
+      {"t", with(inc, "window_seconds", "ten"), "option window_seconds"},
+      {"t", with(inc, "window_seconds", "99999999999999"), "option window_seconds"},
+      {"t", {{"primary_keys", "id"}, {"window_seconds", "60"}},
+       "option window_seconds: only incremental"},
+      {"t", {{"primary_keys", "id"}, {"start_timestamp", "2024-01-01"}},
+       "option start_timestamp: only incremental"},
+      {"t", with(inc, "start_timestamp", "yesterday"), "option start_timestamp"},
+      {"t", with(inc, "start_timestamp", "2024-13-01"), "option start_timestamp"},
+      {"t", with(inc, "start_timestamp", "2024-01-01T25:00:00Z"), "option start_timestamp"},
+      {"t", with(inc, "start_timestamp", "3000-01-01"), "start_timestamp is beyond the range"},
+      {"i", with(inc, "window_seconds", "60"),
+       "window_seconds needs a timestamp or date cursor, cursor_field 'ts' is int64"},
+      {"i", with(inc, "start_timestamp", "2024-01-01"), "start_timestamp needs a timestamp"},
+  };
+  for (const auto& k : cases) {
+    auto r = c.ReadTable(k.table, "{}", k.o);
+    ASSERT_FALSE(r.ok()) << k.needle;
+    EXPECT_NE(r.status().message().find(k.needle), std::string::npos)
+        << r.status().message() << " / wanted: " << k.needle;
+    EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+    EXPECT_FALSE(c.ReadTableMetadata(k.table, k.o).ok()) << k.needle;
+  }
 }
 
 // Every cursor type: drained in both modes with small batches, the emitted order is the sorted

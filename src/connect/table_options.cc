@@ -159,10 +159,32 @@ Result<TableOptions> ParseTableOptions(const Options& options) {
       o.columns.push_back(path->parts[0]);
     }
   }
-  constexpr int64_t kMaxLookbackSeconds = int64_t{100} * 366 * 86400;
   if (auto* v = get("lookback_seconds")) {
     LF_ASSIGN_OR_RETURN(o.lookback_seconds,
-                        ParseInt("lookback_seconds", *v, 0, kMaxLookbackSeconds));
+                        ParseInt("lookback_seconds", *v, 0, kMaxWindowSeconds));
+  }
+  if (auto* v = get("window_seconds")) {
+    LF_ASSIGN_OR_RETURN(o.window_seconds, ParseInt("window_seconds", *v, 1, kMaxWindowSeconds));
+  }
+  if (auto* v = get("start_timestamp")) {
+    const std::string t = Trim(*v);
+    if (!t.empty()) {
+      // "YYYY-MM-DD" (midnight UTC) or a timestamp; without a zone it is read as UTC.
+      if (t.size() == 10) {
+        auto d = expr::ParseDateLiteral(t);
+        if (!d.ok()) return Status::Invalid("option start_timestamp: " + d.status().message());
+        o.start_timestamp_ns = static_cast<__int128>(d->date_days) * 86400 * 1'000'000'000;
+      } else {
+        auto ts = expr::ParseTimestampLiteral(t);
+        if (!ts.ok()) {
+          return Status::Invalid("option start_timestamp: " + ts.status().message() +
+                                 " (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM])");
+        }
+        o.start_timestamp_ns =
+            static_cast<__int128>(ts->timestamp.UtcSeconds()) * 1'000'000'000 +
+            ts->timestamp.nanos;
+      }
+    }
   }
   if (auto* v = get("lookback")) {
     LF_ASSIGN_OR_RETURN(o.lookback, ParseInt("lookback", *v, 0, INT64_MAX));
@@ -173,6 +195,13 @@ Result<TableOptions> ParseTableOptions(const Options& options) {
   if ((o.lookback_seconds || o.lookback) && o.EffectiveIngestionType() != IngestionType::kCdc) {
     return Status::Invalid(
         "option lookback: only cdc tables may look back (re-read rows would be appended twice)");
+  }
+  if ((o.window_seconds || o.start_timestamp_ns) &&
+      o.EffectiveIngestionType() == IngestionType::kSnapshot) {
+    return Status::Invalid(
+        std::string("option ") + (o.window_seconds ? "window_seconds" : "start_timestamp") +
+        ": only incremental (cdc, append) tables are read in windows (a snapshot table can use "
+        "filter_expression)");
   }
   return o;
 }

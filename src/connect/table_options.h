@@ -18,6 +18,7 @@ inline constexpr int64_t kDefaultBatchSize = 1000;
 inline constexpr int64_t kMaxBatchSize = 10000;
 inline constexpr int64_t kDefaultMaxRecordsPerBatch = 1000;
 inline constexpr int64_t kMaxMaxRecordsPerBatch = 1'000'000;
+inline constexpr int64_t kMaxWindowSeconds = int64_t{100} * 366 * 86400;
 
 struct TableOptions {
   std::optional<IngestionType> ingestion_type;  // as given
@@ -29,6 +30,12 @@ struct TableOptions {
   std::vector<std::string> columns;  // empty = all
   std::optional<int64_t> lookback_seconds;
   std::optional<int64_t> lookback;
+  // Window strategy (timestamp/date cursors): each incremental call reads at most the rows whose
+  // cursor lies within window_seconds of the first row after the offset, and none after the
+  // instance's init time.
+  std::optional<int64_t> window_seconds;
+  // Rows with an older cursor are never read (UTC instant, nanoseconds since the epoch).
+  std::optional<__int128> start_timestamp_ns;
   bool uint64_as_decimal = false;
 
   // ingestion_type, or its default: cdc with a cursor field, snapshot without.

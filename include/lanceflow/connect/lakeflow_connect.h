@@ -20,6 +20,15 @@
 //   lookback_seconds       cdc with timestamp/date cursors: re-read this far behind the stored
 //                          cursor once after new commits (late-arriving rows; upserts dedupe).
 //   lookback               cdc with integer cursors: the same in cursor units.
+//   window_seconds         incremental, timestamp/date cursors: window strategy (1 s..100 years).
+//                          Each call reads only rows whose cursor is at most window_seconds
+//                          after the first row past the offset (date32: whole days, rounded
+//                          down), still at most max_records_per_batch of them, and never rows
+//                          whose cursor is later than the instance's init time (so future-dated
+//                          rows wait for a later run).
+//   start_timestamp        incremental, timestamp/date cursors: rows with an older cursor are
+//                          never read. "YYYY-MM-DD" (midnight UTC) or
+//                          "YYYY-MM-DD[T| ]HH:MM:SS[.f][Z|+HH:MM]" (no zone: UTC).
 //   uint64_as_decimal      "true": uint64 columns map to Spark decimal(20,0); otherwise a
 //                          uint64 value >= 2^63 makes the read fail naming table, column, value.
 //
@@ -40,6 +49,10 @@
 //   with keys in that order; values are JSON integers (ints, uint64, date64 ms), strings
 //   ("YYYY-MM-DDTHH:MM:SS[.f]Z" timestamps with the unit's digits, "YYYY-MM-DD" date32, exact
 //   decimals, strings) and round-trip exactly.
+// - Windows (window_seconds) are anchored at the first row after the offset, so no window is
+//   empty and a run over a sparse history needs no empty calls; the offset advances to the last
+//   row read, not to the window's end, so rows committed later inside a window's span are not
+//   skipped by a later run.
 // - An empty read returns the start offset unchanged (as canonical JSON); a non-empty read always
 //   returns a larger offset. {} / null / "" mean "from the beginning".
 // - Memory: O(max_records_per_batch + batch_size) rows. Sources return rows unordered, so each
@@ -86,8 +99,10 @@ struct ReadResult {
 
 class LakeflowConnect {
  public:
-  // `source` is shared with the readers this instance returns.
-  explicit LakeflowConnect(std::shared_ptr<source::Source> source);
+  // `source` is shared with the readers this instance returns. `init_time_us` (UTC
+  // microseconds since the epoch; default: now) caps window reads.
+  explicit LakeflowConnect(std::shared_ptr<source::Source> source,
+                           std::optional<int64_t> init_time_us = std::nullopt);
 
   // The source's table names, sorted; Corrupt if the source lists a name twice.
   Result<std::vector<std::string>> ListTables();
@@ -109,6 +124,7 @@ class LakeflowConnect {
 
  private:
   std::shared_ptr<source::Source> source_;
+  int64_t init_time_us_;
   std::map<std::string, uint64_t> pinned_;
 };
 
