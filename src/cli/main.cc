@@ -160,6 +160,7 @@ struct ReadTableArgs {
   std::string output = "-";
   std::string format = "jsonl";
   bool all = false;
+  bool describe = false;
 };
 
 // Connector options come as a JSON object; non-string values are passed as their JSON text,
@@ -201,6 +202,14 @@ Status ReadTable(const SourceSpec& spec, const ReadTableArgs& args) {
   LF_ASSIGN_OR_RETURN(auto src, OpenSource(spec));
   connect::LakeflowConnect conn(std::shared_ptr<source::Source>(std::move(src)));
   LF_ASSIGN_OR_RETURN(auto out, OutputFile::Open(args.output));
+  if (args.describe) {
+    LF_ASSIGN_OR_RETURN(auto schema, conn.GetTableSchema(args.table, opts));
+    LF_ASSIGN_OR_RETURN(auto metadata, conn.ReadTableMetadata(args.table, opts));
+    const std::string line =
+        "{\"table_schema\":" + schema + ",\"metadata\":" + metadata.ToJson() + "}\n";
+    LF_RETURN_NOT_OK(out->Write(line.data(), line.size()));
+    return out->Close();
+  }
   LF_ASSIGN_OR_RETURN(auto sink, MakeBatchSink(args.format, out.get()));
   std::string offset = args.offset;
   bool begun = false;
@@ -318,6 +327,9 @@ int Main(int argc, char** argv) {
   read_table->add_flag("--all", rt_args.all,
                        "Feed offsets back until a call returns its start offset (one pinned "
                        "table version: ends while writers keep writing)");
+  read_table->add_flag("--describe", rt_args.describe,
+                       "Print {\"table_schema\": get_table_schema (Spark StructType), "
+                       "\"metadata\": read_table_metadata} as one JSON line instead of reading");
   read_table->add_option("--format", rt_args.format, "jsonl or arrow")
       ->capture_default_str()
       ->check(CLI::IsMember({"jsonl", "arrow"}));
