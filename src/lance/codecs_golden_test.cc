@@ -384,7 +384,9 @@ TEST_P(CodecsGolden, DecodesEngineWrittenChunks) {
         ASSERT_EQ(SignedValue(got.fixed, got.bits, i, is_signed), values[i].get<int64_t>())
             << "row " << i;
       }
-      if (nullable) EXPECT_GT(nulls, 30);
+      if (nullable) {
+        EXPECT_GT(nulls, 30);
+      }
     }
   }
 }
