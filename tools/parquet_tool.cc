@@ -64,7 +64,8 @@ nlohmann::json StatJson(const pq::StatValue& v, const lanceflow::arrow::DataType
   return "hex:" + Hex(s);
 }
 
-Status WriteFromIpc(const std::string& in, const std::string& out, const pq::WriterOptions& options) {
+Status WriteFromIpc(const std::string& in, const std::string& out,
+                    const pq::WriterOptions& options) {
   LF_ASSIGN_OR_RETURN(BufferPtr bytes, ReadWholeFile(in));
   LF_ASSIGN_OR_RETURN(ipc::Contents contents, ipc::ReadAll(bytes));
   LF_ASSIGN_OR_RETURN(auto writer, pq::ParquetWriter::Open(out, contents.schema, options));
@@ -97,7 +98,8 @@ class FileSink : public ipc::OutputStream {
  public:
   explicit FileSink(std::FILE* f) : f_(f) {}
   Status Write(const uint8_t* data, int64_t size) override {
-    if (size > 0 && std::fwrite(data, 1, static_cast<size_t>(size), f_) != static_cast<size_t>(size)) {
+    if (size > 0 &&
+        std::fwrite(data, 1, static_cast<size_t>(size), f_) != static_cast<size_t>(size)) {
       return Status::IOError("write failed");
     }
     return Status::OK();

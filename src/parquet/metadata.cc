@@ -10,14 +10,22 @@ using thrift::CType;
 
 const char* PhysicalTypeName(PhysicalType t) {
   switch (t) {
-    case PhysicalType::kBoolean: return "BOOLEAN";
-    case PhysicalType::kInt32: return "INT32";
-    case PhysicalType::kInt64: return "INT64";
-    case PhysicalType::kInt96: return "INT96";
-    case PhysicalType::kFloat: return "FLOAT";
-    case PhysicalType::kDouble: return "DOUBLE";
-    case PhysicalType::kByteArray: return "BYTE_ARRAY";
-    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
+    case PhysicalType::kBoolean:
+      return "BOOLEAN";
+    case PhysicalType::kInt32:
+      return "INT32";
+    case PhysicalType::kInt64:
+      return "INT64";
+    case PhysicalType::kInt96:
+      return "INT96";
+    case PhysicalType::kFloat:
+      return "FLOAT";
+    case PhysicalType::kDouble:
+      return "DOUBLE";
+    case PhysicalType::kByteArray:
+      return "BYTE_ARRAY";
+    case PhysicalType::kFixedLenByteArray:
+      return "FIXED_LEN_BYTE_ARRAY";
   }
   return "unknown";
 }
@@ -178,7 +186,8 @@ Status ReadList(CompactReader* r, CType t, CType want_elem, const char* field, F
   CType elem;
   int32_t n;
   LF_RETURN_NOT_OK(r->ReadListHeader(&elem, &n));
-  if (elem != want_elem) return r->Error(std::string("list ") + field + " has the wrong element type");
+  if (elem != want_elem)
+    return r->Error(std::string("list ") + field + " has the wrong element type");
   for (int32_t i = 0; i < n; ++i) LF_RETURN_NOT_OK(on_elem());
   return Status::OK();
 }
@@ -247,10 +256,14 @@ Status ReadLogicalType(CompactReader* r, LogicalType* out) {
 Status ReadStatistics(CompactReader* r, Statistics* s) {
   return ReadStruct(r, [&](CType t, int16_t id) -> Status {
     switch (id) {
-      case 3: return ReadI64Field(r, t, "Statistics.null_count", &s->null_count.emplace());
-      case 4: return ReadI64Field(r, t, "Statistics.distinct_count", &s->distinct_count.emplace());
-      case 5: return ReadBinaryField(r, t, "Statistics.max_value", &s->max_value.emplace());
-      case 6: return ReadBinaryField(r, t, "Statistics.min_value", &s->min_value.emplace());
+      case 3:
+        return ReadI64Field(r, t, "Statistics.null_count", &s->null_count.emplace());
+      case 4:
+        return ReadI64Field(r, t, "Statistics.distinct_count", &s->distinct_count.emplace());
+      case 5:
+        return ReadBinaryField(r, t, "Statistics.max_value", &s->max_value.emplace());
+      case 6:
+        return ReadBinaryField(r, t, "Statistics.min_value", &s->min_value.emplace());
       case 7:
         LF_RETURN_NOT_OK(Expect(r, t, CType::kBoolTrue, "is_max_value_exact"));
         s->is_max_value_exact = CompactReader::BoolValue(t);
@@ -259,7 +272,8 @@ Status ReadStatistics(CompactReader* r, Statistics* s) {
         LF_RETURN_NOT_OK(Expect(r, t, CType::kBoolTrue, "is_min_value_exact"));
         s->is_min_value_exact = CompactReader::BoolValue(t);
         return Status::OK();
-      default: return r->Skip(t);
+      default:
+        return r->Skip(t);
     }
   });
 }
@@ -268,19 +282,30 @@ Status ReadSchemaElement(CompactReader* r, SchemaElement* e) {
   bool has_name = false;
   LF_RETURN_NOT_OK(ReadStruct(r, [&](CType t, int16_t id) -> Status {
     switch (id) {
-      case 1: return ReadEnum(r, t, "SchemaElement.type", &e->type.emplace());
-      case 2: return ReadI32Field(r, t, "SchemaElement.type_length", &e->type_length.emplace());
-      case 3: return ReadEnum(r, t, "SchemaElement.repetition_type", &e->repetition.emplace());
-      case 4: has_name = true; return ReadBinaryField(r, t, "SchemaElement.name", &e->name);
-      case 5: return ReadI32Field(r, t, "SchemaElement.num_children", &e->num_children.emplace());
-      case 6: return ReadEnum(r, t, "SchemaElement.converted_type", &e->converted_type.emplace());
-      case 7: return ReadI32Field(r, t, "SchemaElement.scale", &e->scale.emplace());
-      case 8: return ReadI32Field(r, t, "SchemaElement.precision", &e->precision.emplace());
-      case 9: return ReadI32Field(r, t, "SchemaElement.field_id", &e->field_id.emplace());
+      case 1:
+        return ReadEnum(r, t, "SchemaElement.type", &e->type.emplace());
+      case 2:
+        return ReadI32Field(r, t, "SchemaElement.type_length", &e->type_length.emplace());
+      case 3:
+        return ReadEnum(r, t, "SchemaElement.repetition_type", &e->repetition.emplace());
+      case 4:
+        has_name = true;
+        return ReadBinaryField(r, t, "SchemaElement.name", &e->name);
+      case 5:
+        return ReadI32Field(r, t, "SchemaElement.num_children", &e->num_children.emplace());
+      case 6:
+        return ReadEnum(r, t, "SchemaElement.converted_type", &e->converted_type.emplace());
+      case 7:
+        return ReadI32Field(r, t, "SchemaElement.scale", &e->scale.emplace());
+      case 8:
+        return ReadI32Field(r, t, "SchemaElement.precision", &e->precision.emplace());
+      case 9:
+        return ReadI32Field(r, t, "SchemaElement.field_id", &e->field_id.emplace());
       case 10:
         LF_RETURN_NOT_OK(Expect(r, t, CType::kStruct, "SchemaElement.logicalType"));
         return ReadLogicalType(r, &e->logical_type.emplace());
-      default: return r->Skip(t);
+      default:
+        return r->Skip(t);
     }
   }));
   if (!has_name) return r->Error("SchemaElement without a name");
@@ -292,7 +317,8 @@ Status ReadColumnMetaData(CompactReader* r, ColumnMetaData* m) {
   LF_RETURN_NOT_OK(ReadStruct(r, [&](CType t, int16_t id) -> Status {
     if (id > 0 && id < 32) seen |= 1u << id;
     switch (id) {
-      case 1: return ReadEnum(r, t, "ColumnMetaData.type", &m->type);
+      case 1:
+        return ReadEnum(r, t, "ColumnMetaData.type", &m->type);
       case 2:
         return ReadList(r, t, CType::kI32, "ColumnMetaData.encodings", [&]() -> Status {
           int32_t v;
@@ -304,18 +330,23 @@ Status ReadColumnMetaData(CompactReader* r, ColumnMetaData* m) {
         return ReadList(r, t, CType::kBinary, "ColumnMetaData.path_in_schema", [&]() -> Status {
           return r->ReadBinary(&m->path_in_schema.emplace_back());
         });
-      case 4: return ReadEnum(r, t, "ColumnMetaData.codec", &m->codec);
-      case 5: return ReadI64Field(r, t, "ColumnMetaData.num_values", &m->num_values);
+      case 4:
+        return ReadEnum(r, t, "ColumnMetaData.codec", &m->codec);
+      case 5:
+        return ReadI64Field(r, t, "ColumnMetaData.num_values", &m->num_values);
       case 6:
         return ReadI64Field(r, t, "total_uncompressed_size", &m->total_uncompressed_size);
-      case 7: return ReadI64Field(r, t, "total_compressed_size", &m->total_compressed_size);
-      case 9: return ReadI64Field(r, t, "data_page_offset", &m->data_page_offset);
+      case 7:
+        return ReadI64Field(r, t, "total_compressed_size", &m->total_compressed_size);
+      case 9:
+        return ReadI64Field(r, t, "data_page_offset", &m->data_page_offset);
       case 11:
         return ReadI64Field(r, t, "dictionary_page_offset", &m->dictionary_page_offset.emplace());
       case 12:
         LF_RETURN_NOT_OK(Expect(r, t, CType::kStruct, "ColumnMetaData.statistics"));
         return ReadStatistics(r, &m->statistics.emplace());
-      default: return r->Skip(t);
+      default:
+        return r->Skip(t);
     }
   }));
   for (int id : {1, 2, 3, 4, 5, 6, 7, 9}) {
@@ -342,16 +373,21 @@ Status ReadRowGroup(CompactReader* r, RowGroup* g) {
             return r->Skip(ct);
           });
         });
-      case 2: return ReadI64Field(r, t, "RowGroup.total_byte_size", &g->total_byte_size);
-      case 3: has_rows = true; return ReadI64Field(r, t, "RowGroup.num_rows", &g->num_rows);
-      case 5: return ReadI64Field(r, t, "RowGroup.file_offset", &g->file_offset.emplace());
+      case 2:
+        return ReadI64Field(r, t, "RowGroup.total_byte_size", &g->total_byte_size);
+      case 3:
+        has_rows = true;
+        return ReadI64Field(r, t, "RowGroup.num_rows", &g->num_rows);
+      case 5:
+        return ReadI64Field(r, t, "RowGroup.file_offset", &g->file_offset.emplace());
       case 6:
         return ReadI64Field(r, t, "RowGroup.total_compressed_size",
                             &g->total_compressed_size.emplace());
       case 7:
         LF_RETURN_NOT_OK(Expect(r, t, CType::kI16, "RowGroup.ordinal"));
         return r->ReadI16(&g->ordinal.emplace());
-      default: return r->Skip(t);
+      default:
+        return r->Skip(t);
     }
   }));
   if (!has_rows) return r->Error("RowGroup lacks num_rows");
@@ -440,30 +476,32 @@ Result<FileMetaData> ParseFileMetaData(const uint8_t* data, int64_t size) {
   LF_RETURN_NOT_OK(ReadStruct(&r, [&](CType t, int16_t id) -> Status {
     if (id > 0 && id < 32) seen |= 1u << id;
     switch (id) {
-      case 1: return ReadI32Field(&r, t, "FileMetaData.version", &m.version);
+      case 1:
+        return ReadI32Field(&r, t, "FileMetaData.version", &m.version);
       case 2:
         return ReadList(&r, t, CType::kStruct, "FileMetaData.schema", [&]() -> Status {
           return ReadSchemaElement(&r, &m.schema.emplace_back());
         });
-      case 3: return ReadI64Field(&r, t, "FileMetaData.num_rows", &m.num_rows);
+      case 3:
+        return ReadI64Field(&r, t, "FileMetaData.num_rows", &m.num_rows);
       case 4:
-        return ReadList(&r, t, CType::kStruct, "FileMetaData.row_groups", [&]() -> Status {
-          return ReadRowGroup(&r, &m.row_groups.emplace_back());
-        });
+        return ReadList(&r, t, CType::kStruct, "FileMetaData.row_groups",
+                        [&]() -> Status { return ReadRowGroup(&r, &m.row_groups.emplace_back()); });
       case 5:
-        return ReadList(&r, t, CType::kStruct, "FileMetaData.key_value_metadata",
-                        [&]() -> Status {
-                          KeyValue& kv = m.key_value_metadata.emplace_back();
-                          return ReadStruct(&r, [&](CType kt, int16_t kid) -> Status {
-                            if (kid == 1) return ReadBinaryField(&r, kt, "KeyValue.key", &kv.key);
-                            if (kid == 2) {
-                              return ReadBinaryField(&r, kt, "KeyValue.value", &kv.value.emplace());
-                            }
-                            return r.Skip(kt);
-                          });
-                        });
-      case 6: return ReadBinaryField(&r, t, "FileMetaData.created_by", &m.created_by.emplace());
-      default: return r.Skip(t);
+        return ReadList(&r, t, CType::kStruct, "FileMetaData.key_value_metadata", [&]() -> Status {
+          KeyValue& kv = m.key_value_metadata.emplace_back();
+          return ReadStruct(&r, [&](CType kt, int16_t kid) -> Status {
+            if (kid == 1) return ReadBinaryField(&r, kt, "KeyValue.key", &kv.key);
+            if (kid == 2) {
+              return ReadBinaryField(&r, kt, "KeyValue.value", &kv.value.emplace());
+            }
+            return r.Skip(kt);
+          });
+        });
+      case 6:
+        return ReadBinaryField(&r, t, "FileMetaData.created_by", &m.created_by.emplace());
+      default:
+        return r.Skip(t);
     }
   }));
   for (int id : {1, 2, 3, 4}) {
@@ -482,20 +520,29 @@ Result<PageHeader> ParsePageHeader(const uint8_t* data, int64_t size, int64_t* h
   LF_RETURN_NOT_OK(ReadStruct(&r, [&](CType t, int16_t id) -> Status {
     if (id > 0 && id < 32) seen |= 1u << id;
     switch (id) {
-      case 1: return ReadEnum(&r, t, "PageHeader.type", &h.type);
-      case 2: return ReadI32Field(&r, t, "uncompressed_page_size", &h.uncompressed_page_size);
-      case 3: return ReadI32Field(&r, t, "compressed_page_size", &h.compressed_page_size);
-      case 4: return ReadI32Field(&r, t, "PageHeader.crc", &h.crc.emplace());
+      case 1:
+        return ReadEnum(&r, t, "PageHeader.type", &h.type);
+      case 2:
+        return ReadI32Field(&r, t, "uncompressed_page_size", &h.uncompressed_page_size);
+      case 3:
+        return ReadI32Field(&r, t, "compressed_page_size", &h.compressed_page_size);
+      case 4:
+        return ReadI32Field(&r, t, "PageHeader.crc", &h.crc.emplace());
       case 5: {
         LF_RETURN_NOT_OK(Expect(&r, t, CType::kStruct, "data_page_header"));
         DataPageHeader& d = h.data_page_header.emplace();
         return ReadStruct(&r, [&](CType ft, int16_t fid) -> Status {
           switch (fid) {
-            case 1: return ReadI32Field(&r, ft, "DataPageHeader.num_values", &d.num_values);
-            case 2: return ReadEnum(&r, ft, "DataPageHeader.encoding", &d.encoding);
-            case 3: return ReadEnum(&r, ft, "definition_level_encoding", &d.definition_level_encoding);
-            case 4: return ReadEnum(&r, ft, "repetition_level_encoding", &d.repetition_level_encoding);
-            default: return r.Skip(ft);
+            case 1:
+              return ReadI32Field(&r, ft, "DataPageHeader.num_values", &d.num_values);
+            case 2:
+              return ReadEnum(&r, ft, "DataPageHeader.encoding", &d.encoding);
+            case 3:
+              return ReadEnum(&r, ft, "definition_level_encoding", &d.definition_level_encoding);
+            case 4:
+              return ReadEnum(&r, ft, "repetition_level_encoding", &d.repetition_level_encoding);
+            default:
+              return r.Skip(ft);
           }
         });
       }
@@ -504,13 +551,16 @@ Result<PageHeader> ParsePageHeader(const uint8_t* data, int64_t size, int64_t* h
         DictionaryPageHeader& d = h.dictionary_page_header.emplace();
         return ReadStruct(&r, [&](CType ft, int16_t fid) -> Status {
           switch (fid) {
-            case 1: return ReadI32Field(&r, ft, "DictionaryPageHeader.num_values", &d.num_values);
-            case 2: return ReadEnum(&r, ft, "DictionaryPageHeader.encoding", &d.encoding);
+            case 1:
+              return ReadI32Field(&r, ft, "DictionaryPageHeader.num_values", &d.num_values);
+            case 2:
+              return ReadEnum(&r, ft, "DictionaryPageHeader.encoding", &d.encoding);
             case 3:
               LF_RETURN_NOT_OK(Expect(&r, ft, CType::kBoolTrue, "is_sorted"));
               d.is_sorted = CompactReader::BoolValue(ft);
               return Status::OK();
-            default: return r.Skip(ft);
+            default:
+              return r.Skip(ft);
           }
         });
       }
@@ -519,10 +569,14 @@ Result<PageHeader> ParsePageHeader(const uint8_t* data, int64_t size, int64_t* h
         DataPageHeaderV2& d = h.data_page_header_v2.emplace();
         return ReadStruct(&r, [&](CType ft, int16_t fid) -> Status {
           switch (fid) {
-            case 1: return ReadI32Field(&r, ft, "DataPageHeaderV2.num_values", &d.num_values);
-            case 2: return ReadI32Field(&r, ft, "DataPageHeaderV2.num_nulls", &d.num_nulls);
-            case 3: return ReadI32Field(&r, ft, "DataPageHeaderV2.num_rows", &d.num_rows);
-            case 4: return ReadEnum(&r, ft, "DataPageHeaderV2.encoding", &d.encoding);
+            case 1:
+              return ReadI32Field(&r, ft, "DataPageHeaderV2.num_values", &d.num_values);
+            case 2:
+              return ReadI32Field(&r, ft, "DataPageHeaderV2.num_nulls", &d.num_nulls);
+            case 3:
+              return ReadI32Field(&r, ft, "DataPageHeaderV2.num_rows", &d.num_rows);
+            case 4:
+              return ReadEnum(&r, ft, "DataPageHeaderV2.encoding", &d.encoding);
             case 5:
               return ReadI32Field(&r, ft, "definition_levels_byte_length",
                                   &d.definition_levels_byte_length);
@@ -533,11 +587,13 @@ Result<PageHeader> ParsePageHeader(const uint8_t* data, int64_t size, int64_t* h
               LF_RETURN_NOT_OK(Expect(&r, ft, CType::kBoolTrue, "is_compressed"));
               d.is_compressed = CompactReader::BoolValue(ft);
               return Status::OK();
-            default: return r.Skip(ft);
+            default:
+              return r.Skip(ft);
           }
         });
       }
-      default: return r.Skip(t);
+      default:
+        return r.Skip(t);
     }
   }));
   for (int id : {1, 2, 3}) {

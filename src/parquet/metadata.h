@@ -103,12 +103,12 @@ struct LogicalType {
     kFloat16 = 15,
   };
   Kind kind = kString;
-  int32_t scale = 0;      // kDecimal
-  int32_t precision = 0;  // kDecimal
-  bool is_adjusted_to_utc = false;  // kTime, kTimestamp
+  int32_t scale = 0;                  // kDecimal
+  int32_t precision = 0;              // kDecimal
+  bool is_adjusted_to_utc = false;    // kTime, kTimestamp
   TimeUnit unit = TimeUnit::kMicros;  // kTime, kTimestamp
-  int8_t bit_width = 0;   // kInteger
-  bool is_signed = true;  // kInteger
+  int8_t bit_width = 0;               // kInteger
+  bool is_signed = true;              // kInteger
   // Union members lanceflow does not know (e.g. VARIANT, GEOMETRY) parse as kind = their id.
 };
 

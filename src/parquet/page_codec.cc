@@ -27,8 +27,8 @@ Status CompressPage(format::Codec codec, int level, const uint8_t* data, int64_t
     case format::Codec::kZstd: {
       const size_t bound = ZSTD_compressBound(static_cast<size_t>(size));
       out->resize(start + bound);
-      const size_t n = ZSTD_compress(out->data() + start, bound, data, static_cast<size_t>(size),
-                                     level);
+      const size_t n =
+          ZSTD_compress(out->data() + start, bound, data, static_cast<size_t>(size), level);
       if (ZSTD_isError(n)) {
         return Status::Internal(std::string("parquet: zstd compression failed: ") +
                                 ZSTD_getErrorName(n));
@@ -47,8 +47,8 @@ Status DecompressPage(format::Codec codec, const uint8_t* data, int64_t size, ui
   switch (codec) {
     case format::Codec::kUncompressed:
       if (size != out_size) {
-        return Status::Corrupt("uncompressed page of " + std::to_string(size) +
-                               " bytes declares " + std::to_string(out_size));
+        return Status::Corrupt("uncompressed page of " + std::to_string(size) + " bytes declares " +
+                               std::to_string(out_size));
       }
       if (size > 0) std::memcpy(out, data, static_cast<size_t>(size));
       return Status::OK();
@@ -68,8 +68,8 @@ Status DecompressPage(format::Codec codec, const uint8_t* data, int64_t size, ui
       return Status::OK();
     }
     case format::Codec::kZstd: {
-      const size_t n = ZSTD_decompress(out, static_cast<size_t>(out_size), data,
-                                       static_cast<size_t>(size));
+      const size_t n =
+          ZSTD_decompress(out, static_cast<size_t>(out_size), data, static_cast<size_t>(size));
       if (ZSTD_isError(n)) {
         return Status::Corrupt(std::string("zstd page is damaged: ") + ZSTD_getErrorName(n));
       }

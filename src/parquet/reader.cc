@@ -75,13 +75,18 @@ struct ValueStore {
 
 int32_t PhysicalWidth(const SchemaElement& e) {
   switch (*e.type) {
-    case PhysicalType::kBoolean: return 1;
+    case PhysicalType::kBoolean:
+      return 1;
     case PhysicalType::kInt32:
-    case PhysicalType::kFloat: return 4;
+    case PhysicalType::kFloat:
+      return 4;
     case PhysicalType::kInt64:
-    case PhysicalType::kDouble: return 8;
-    case PhysicalType::kFixedLenByteArray: return e.type_length.value_or(0);
-    default: return 0;
+    case PhysicalType::kDouble:
+      return 8;
+    case PhysicalType::kFixedLenByteArray:
+      return e.type_length.value_or(0);
+    default:
+      return 0;
   }
 }
 
@@ -90,9 +95,9 @@ bool IsString(const SchemaElement& e) {
     const auto k = e.logical_type->kind;
     return k == LogicalType::kString || k == LogicalType::kEnum || k == LogicalType::kJson;
   }
-  return e.converted_type && (*e.converted_type == ConvertedType::kUtf8 ||
-                              *e.converted_type == ConvertedType::kEnum ||
-                              *e.converted_type == ConvertedType::kJson);
+  return e.converted_type &&
+         (*e.converted_type == ConvertedType::kUtf8 || *e.converted_type == ConvertedType::kEnum ||
+          *e.converted_type == ConvertedType::kJson);
 }
 
 bool IsList(const SchemaElement& e) {
@@ -117,23 +122,28 @@ Result<DataTypePtr> LeafArrowType(const SchemaElement& e, const std::string& whe
     }
     return arrow::decimal128(p, s);
   };
-  const bool is_decimal = (lt && lt->kind == LogicalType::kDecimal) ||
-                          (!lt && ct && *ct == ConvertedType::kDecimal);
+  const bool is_decimal =
+      (lt && lt->kind == LogicalType::kDecimal) || (!lt && ct && *ct == ConvertedType::kDecimal);
   auto unit_of = [](format::TimeUnit u) {
     return u == format::TimeUnit::kMillis   ? arrow::TimeUnit::kMilli
            : u == format::TimeUnit::kMicros ? arrow::TimeUnit::kMicro
                                             : arrow::TimeUnit::kNano;
   };
   switch (*e.type) {
-    case PhysicalType::kBoolean: return arrow::boolean();
+    case PhysicalType::kBoolean:
+      return arrow::boolean();
     case PhysicalType::kInt32:
       if (is_decimal) return decimal();
       if (lt && lt->kind == LogicalType::kInteger) {
         switch (lt->bit_width) {
-          case 8: return lt->is_signed ? arrow::int8() : arrow::uint8();
-          case 16: return lt->is_signed ? arrow::int16() : arrow::uint16();
-          case 32: return lt->is_signed ? arrow::int32() : arrow::uint32();
-          default: break;
+          case 8:
+            return lt->is_signed ? arrow::int8() : arrow::uint8();
+          case 16:
+            return lt->is_signed ? arrow::int16() : arrow::uint16();
+          case 32:
+            return lt->is_signed ? arrow::int32() : arrow::uint32();
+          default:
+            break;
         }
         return Status::Corrupt("parquet: " + where + ": INT32 with INTEGER bit width " +
                                std::to_string(lt->bit_width));
@@ -142,14 +152,22 @@ Result<DataTypePtr> LeafArrowType(const SchemaElement& e, const std::string& whe
       if (lt && lt->kind == LogicalType::kTime) return arrow::time32(arrow::TimeUnit::kMilli);
       if (!lt && ct) {
         switch (*ct) {
-          case ConvertedType::kInt8: return arrow::int8();
-          case ConvertedType::kInt16: return arrow::int16();
-          case ConvertedType::kUint8: return arrow::uint8();
-          case ConvertedType::kUint16: return arrow::uint16();
-          case ConvertedType::kUint32: return arrow::uint32();
-          case ConvertedType::kDate: return arrow::date32();
-          case ConvertedType::kTimeMillis: return arrow::time32(arrow::TimeUnit::kMilli);
-          default: break;
+          case ConvertedType::kInt8:
+            return arrow::int8();
+          case ConvertedType::kInt16:
+            return arrow::int16();
+          case ConvertedType::kUint8:
+            return arrow::uint8();
+          case ConvertedType::kUint16:
+            return arrow::uint16();
+          case ConvertedType::kUint32:
+            return arrow::uint32();
+          case ConvertedType::kDate:
+            return arrow::date32();
+          case ConvertedType::kTimeMillis:
+            return arrow::time32(arrow::TimeUnit::kMilli);
+          default:
+            break;
         }
       }
       return arrow::int32();
@@ -173,16 +191,23 @@ Result<DataTypePtr> LeafArrowType(const SchemaElement& e, const std::string& whe
       }
       if (!lt && ct) {
         switch (*ct) {
-          case ConvertedType::kUint64: return arrow::uint64();
-          case ConvertedType::kTimestampMillis: return arrow::timestamp(arrow::TimeUnit::kMilli, "UTC");
-          case ConvertedType::kTimestampMicros: return arrow::timestamp(arrow::TimeUnit::kMicro, "UTC");
-          case ConvertedType::kTimeMicros: return arrow::time64(arrow::TimeUnit::kMicro);
-          default: break;
+          case ConvertedType::kUint64:
+            return arrow::uint64();
+          case ConvertedType::kTimestampMillis:
+            return arrow::timestamp(arrow::TimeUnit::kMilli, "UTC");
+          case ConvertedType::kTimestampMicros:
+            return arrow::timestamp(arrow::TimeUnit::kMicro, "UTC");
+          case ConvertedType::kTimeMicros:
+            return arrow::time64(arrow::TimeUnit::kMicro);
+          default:
+            break;
         }
       }
       return arrow::int64();
-    case PhysicalType::kFloat: return arrow::float32();
-    case PhysicalType::kDouble: return arrow::float64();
+    case PhysicalType::kFloat:
+      return arrow::float32();
+    case PhysicalType::kDouble:
+      return arrow::float64();
     case PhysicalType::kByteArray:
       if (is_decimal) {
         return Status::NotImplemented("parquet: " + where + ": BYTE_ARRAY decimals");
@@ -190,13 +215,16 @@ Result<DataTypePtr> LeafArrowType(const SchemaElement& e, const std::string& whe
       return IsString(e) ? arrow::utf8() : arrow::binary();
     case PhysicalType::kFixedLenByteArray: {
       const int32_t w = e.type_length.value_or(0);
-      if (w <= 0) return Status::Corrupt("parquet: " + where + ": FIXED_LEN_BYTE_ARRAY without a length");
+      if (w <= 0)
+        return Status::Corrupt("parquet: " + where + ": FIXED_LEN_BYTE_ARRAY without a length");
       if (is_decimal) {
-        if (w > 16) return Status::NotImplemented("parquet: " + where + ": decimal wider than 16 bytes");
+        if (w > 16)
+          return Status::NotImplemented("parquet: " + where + ": decimal wider than 16 bytes");
         return decimal();
       }
       if (lt && lt->kind == LogicalType::kFloat16) {
-        if (w != 2) return Status::Corrupt("parquet: " + where + ": FLOAT16 of width " + std::to_string(w));
+        if (w != 2)
+          return Status::Corrupt("parquet: " + where + ": FLOAT16 of width " + std::to_string(w));
         return arrow::float16();
       }
       return arrow::fixed_size_binary(w);
@@ -244,8 +272,7 @@ class SchemaReader {
   // `def_exists` and rep <= `rep`; its own optional level counts from `def_base` (a struct's
   // fields have a slot, null or not, wherever the struct has one).
   Result<std::unique_ptr<RNode>> ReadNode(int16_t def_exists, int16_t def_base, int16_t rep,
-                                          int depth,
-                                          std::vector<const RNode*>* path,
+                                          int depth, std::vector<const RNode*>* path,
                                           const std::string& prefix) {
     if (depth > kMaxSchemaDepth) return Status::Corrupt("parquet footer: schema nested too deeply");
     LF_ASSIGN_OR_RETURN(const SchemaElement* e, NextElement());
@@ -263,7 +290,8 @@ class SchemaReader {
     path->push_back(node.get());
     const bool nullable = r == Repetition::kOptional;
     if (e->type) {
-      if (e->num_children.value_or(0) != 0) return Status::Corrupt("parquet: " + where + ": primitive with children");
+      if (e->num_children.value_or(0) != 0)
+        return Status::Corrupt("parquet: " + where + ": primitive with children");
       LF_ASSIGN_OR_RETURN(DataTypePtr type, LeafArrowType(*e, where));
       node->kind = RNode::kLeaf;
       node->field = arrow::MakeField(e->name, type, nullable);
@@ -301,7 +329,8 @@ class SchemaReader {
         }
         LF_ASSIGN_OR_RETURN(element, ReadNode(elem_def, elem_def, elem_rep, depth + 1, path,
                                               dotted + "." + repeated->name));
-        element->field = arrow::MakeField("element", element->field->type, element->field->nullable);
+        element->field =
+            arrow::MakeField("element", element->field->type, element->field->nullable);
       }
       node->field = arrow::MakeField(e->name, arrow::list(element->field), nullable);
       node->first_leaf = element->first_leaf;
@@ -312,7 +341,8 @@ class SchemaReader {
       if (n <= 0) return Status::Corrupt("parquet: " + where + ": group without children");
       std::vector<arrow::FieldPtr> fields;
       for (int32_t i = 0; i < n; ++i) {
-        LF_ASSIGN_OR_RETURN(auto child, ReadNode(node->def_exists, node->def_present, rep, depth + 1, path, dotted));
+        LF_ASSIGN_OR_RETURN(auto child, ReadNode(node->def_exists, node->def_present, rep,
+                                                 depth + 1, path, dotted));
         fields.push_back(child->field);
         node->children.push_back(std::move(child));
       }
@@ -356,7 +386,8 @@ Status DecodePlain(const uint8_t* data, int64_t size, int64_t n, ValueStore* out
   if (out->width == 1) {
     // BOOLEAN: bit-packed, least significant bit first.
     if ((n + 7) / 8 > size) return Status::Corrupt(where + ": PLAIN booleans run past the page");
-    for (int64_t i = 0; i < n; ++i) out->fixed.push_back(static_cast<char>((data[i >> 3] >> (i & 7)) & 1));
+    for (int64_t i = 0; i < n; ++i)
+      out->fixed.push_back(static_cast<char>((data[i >> 3] >> (i & 7)) & 1));
     return Status::OK();
   }
   if (out->width > 0) {
@@ -387,7 +418,10 @@ Status DecodePlain(const uint8_t* data, int64_t size, int64_t n, ValueStore* out
 class ChunkDecoder {
  public:
   ChunkDecoder(const RLeaf& leaf, const format::ColumnMetaData& meta, const ReaderOptions& options)
-      : leaf_(leaf), meta_(meta), options_(options), where_("parquet column '" + leaf.dotted + "'") {}
+      : leaf_(leaf),
+        meta_(meta),
+        options_(options),
+        where_("parquet column '" + leaf.dotted + "'") {}
 
   // `chunk` holds the column chunk's bytes, which start at file offset `chunk_offset`.
   Status Decode(const uint8_t* chunk, int64_t size, int64_t chunk_offset, DecodedColumn* out) {
@@ -432,7 +466,8 @@ class ChunkDecoder {
                                  h.uncompressed_page_size);
       if (!st.ok()) return st.WithContext(at);
       if (h.type == format::PageType::kDictionaryPage) {
-        if (!h.dictionary_page_header) return Status::Corrupt(at + ": dictionary page without its header");
+        if (!h.dictionary_page_header)
+          return Status::Corrupt(at + ": dictionary page without its header");
         if (has_dict_) return Status::Corrupt(at + ": second dictionary page");
         const auto& d = *h.dictionary_page_header;
         if (d.encoding != Encoding::kPlain && d.encoding != Encoding::kPlainDictionary) {
@@ -440,22 +475,23 @@ class ChunkDecoder {
                                         std::to_string(static_cast<int>(d.encoding)));
         }
         if (d.num_values < 0) return Status::Corrupt(at + ": negative dictionary size");
-        LF_RETURN_NOT_OK(DecodePlain(page.data(), h.uncompressed_page_size, d.num_values, &dict_, at));
+        LF_RETURN_NOT_OK(
+            DecodePlain(page.data(), h.uncompressed_page_size, d.num_values, &dict_, at));
         has_dict_ = true;
         continue;
       }
       if (!h.data_page_header) return Status::Corrupt(at + ": data page without its header");
-      LF_RETURN_NOT_OK(DecodeDataPage(*h.data_page_header, page.data(), h.uncompressed_page_size,
-                                      at, out));
+      LF_RETURN_NOT_OK(
+          DecodeDataPage(*h.data_page_header, page.data(), h.uncompressed_page_size, at, out));
     }
     return Status::OK();
   }
 
  private:
-  Status DecodeLevels(const uint8_t* data, int64_t size, int64_t* pos, int16_t max_level,
-                      int64_t n, std::vector<uint32_t>* out, const std::string& at,
-                      const char* what) {
-    if (size - *pos < 4) return Status::Corrupt(at + ": " + what + " levels length runs past the page");
+  Status DecodeLevels(const uint8_t* data, int64_t size, int64_t* pos, int16_t max_level, int64_t n,
+                      std::vector<uint32_t>* out, const std::string& at, const char* what) {
+    if (size - *pos < 4)
+      return Status::Corrupt(at + ": " + what + " levels length runs past the page");
     uint32_t len;
     std::memcpy(&len, data + *pos, 4);
     *pos += 4;
@@ -488,10 +524,12 @@ class ChunkDecoder {
     int64_t pos = 0;
     if (leaf_.max_rep > 0) {
       if (d.repetition_level_encoding != Encoding::kRle) {
-        return Status::NotImplemented(at + ": repetition level encoding " +
-                                      std::to_string(static_cast<int>(d.repetition_level_encoding)));
+        return Status::NotImplemented(
+            at + ": repetition level encoding " +
+            std::to_string(static_cast<int>(d.repetition_level_encoding)));
       }
-      LF_RETURN_NOT_OK(DecodeLevels(data, size, &pos, leaf_.max_rep, n, &out->rep, at, "repetition"));
+      LF_RETURN_NOT_OK(
+          DecodeLevels(data, size, &pos, leaf_.max_rep, n, &out->rep, at, "repetition"));
       if (out->num_entries == 0 && n > 0 && out->rep[0] != 0) {
         return Status::Corrupt(at + ": first repetition level is not 0");
       }
@@ -499,11 +537,13 @@ class ChunkDecoder {
     int64_t non_null = n;
     if (leaf_.max_def > 0) {
       if (d.definition_level_encoding != Encoding::kRle) {
-        return Status::NotImplemented(at + ": definition level encoding " +
-                                      std::to_string(static_cast<int>(d.definition_level_encoding)));
+        return Status::NotImplemented(
+            at + ": definition level encoding " +
+            std::to_string(static_cast<int>(d.definition_level_encoding)));
       }
       const size_t base = out->def.size();
-      LF_RETURN_NOT_OK(DecodeLevels(data, size, &pos, leaf_.max_def, n, &out->def, at, "definition"));
+      LF_RETURN_NOT_OK(
+          DecodeLevels(data, size, &pos, leaf_.max_def, n, &out->def, at, "definition"));
       non_null = 0;
       for (size_t i = base; i < out->def.size(); ++i) {
         non_null += out->def[i] == static_cast<uint32_t>(leaf_.max_def);
@@ -517,7 +557,8 @@ class ChunkDecoder {
         break;
       case Encoding::kPlainDictionary:
       case Encoding::kRleDictionary: {
-        if (!has_dict_) return Status::Corrupt(at + ": dictionary-encoded page without a dictionary");
+        if (!has_dict_)
+          return Status::Corrupt(at + ": dictionary-encoded page without a dictionary");
         if (non_null > 0) {
           if (values_size < 1) return Status::Corrupt(at + ": missing dictionary index bit width");
           const int width = values[0];
@@ -557,8 +598,8 @@ class ChunkDecoder {
 // Assembly: levels -> validity and offsets of every node on a leaf's path -> Arrow arrays.
 
 struct NodeSlots {
-  std::vector<uint8_t> valid;     // one byte per slot
-  std::vector<int64_t> offsets;   // kList: start of every slot, plus the end
+  std::vector<uint8_t> valid;    // one byte per slot
+  std::vector<int64_t> offsets;  // kList: start of every slot, plus the end
 };
 
 // Derives the slots of every node on `leaf`'s path from its levels.
@@ -571,7 +612,8 @@ Status DeriveSlots(const RLeaf& leaf, const DecodedColumn& col, std::vector<Node
   const bool has_rep = leaf.max_rep > 0;
   int64_t values = 0;
   for (int64_t i = 0; i < col.num_entries; ++i) {
-    const uint32_t d = has_def ? col.def[static_cast<size_t>(i)] : static_cast<uint32_t>(leaf.max_def);
+    const uint32_t d =
+        has_def ? col.def[static_cast<size_t>(i)] : static_cast<uint32_t>(leaf.max_def);
     const uint32_t r = has_rep ? col.rep[static_cast<size_t>(i)] : 0;
     for (size_t j = 0; j < depth; ++j) {
       const RNode* n = leaf.path[j];
@@ -666,7 +708,9 @@ Result<ArrayDataPtr> BuildLeaf(const DataTypePtr& type, const RLeaf& leaf,
     ++k;
     switch (id) {
       case TypeId::kInt8:
-      case TypeId::kUInt8: *dst = static_cast<uint8_t>(LoadLE<int32_t>(src)); break;
+      case TypeId::kUInt8:
+        *dst = static_cast<uint8_t>(LoadLE<int32_t>(src));
+        break;
       case TypeId::kInt16:
       case TypeId::kUInt16: {
         const auto v = static_cast<uint16_t>(LoadLE<int32_t>(src));
@@ -716,7 +760,8 @@ class ParquetReader::Impl {
     LF_ASSIGN_OR_RETURN(BufferPtr head, read_at_(0, 4));
     LF_ASSIGN_OR_RETURN(BufferPtr tail, read_at_(file_size_ - 8, 8));
     if (head->size() != 4 || tail->size() != 8) return Status::IOError("parquet: short read");
-    if (std::memcmp(head->data(), "PAR1", 4) != 0 || std::memcmp(tail->data() + 4, "PAR1", 4) != 0) {
+    if (std::memcmp(head->data(), "PAR1", 4) != 0 ||
+        std::memcmp(tail->data() + 4, "PAR1", 4) != 0) {
       if (std::memcmp(tail->data() + 4, "PARE", 4) == 0) {
         return Status::NotImplemented("parquet: encrypted files are not supported");
       }
@@ -733,7 +778,8 @@ class ParquetReader::Impl {
     LF_ASSIGN_OR_RETURN(meta_, format::ParseFileMetaData(footer->data(), footer->size()));
     for (const SchemaElement& e : meta_.schema) {
       if (e.type && (static_cast<int>(*e.type) < 0 || static_cast<int>(*e.type) > 7)) {
-        return Status::Corrupt("parquet footer: column '" + e.name + "' has unknown physical type " +
+        return Status::Corrupt("parquet footer: column '" + e.name +
+                               "' has unknown physical type " +
                                std::to_string(static_cast<int>(*e.type)));
       }
     }
@@ -843,8 +889,8 @@ class ParquetReader::Impl {
     int64_t used = 0;
     LF_RETURN_NOT_OK(DeriveSlots(leaf, col, &slots_[leaf_id], &used));
     if (used != col.values.size()) {
-      return Status::Corrupt(where + ": levels place " + std::to_string(used) + " values, pages hold " +
-                             std::to_string(col.values.size()));
+      return Status::Corrupt(where + ": levels place " + std::to_string(used) +
+                             " values, pages hold " + std::to_string(col.values.size()));
     }
     return Status::OK();
   }
@@ -938,7 +984,8 @@ Result<std::unique_ptr<ParquetReader>> ParquetReader::Open(BufferPtr file, Reade
 Result<std::unique_ptr<ParquetReader>> ParquetReader::OpenFile(const std::string& path,
                                                                ReaderOptions options) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("parquet: cannot open '" + path + "': " + std::strerror(errno));
+  if (fd < 0)
+    return Status::IOError("parquet: cannot open '" + path + "': " + std::strerror(errno));
   auto owner = std::shared_ptr<int>(new int(fd), [](int* p) {
     ::close(*p);
     delete p;
@@ -951,8 +998,8 @@ Result<std::unique_ptr<ParquetReader>> ParquetReader::OpenFile(const std::string
         std::string bytes(static_cast<size_t>(length), '\0');
         int64_t got = 0;
         while (got < length) {
-          const ssize_t n = ::pread(*owner, bytes.data() + got, static_cast<size_t>(length - got),
-                                    offset + got);
+          const ssize_t n =
+              ::pread(*owner, bytes.data() + got, static_cast<size_t>(length - got), offset + got);
           if (n < 0 && errno == EINTR) continue;
           if (n <= 0) return Status::IOError("parquet: reading '" + path + "' failed");
           got += n;
@@ -964,7 +1011,9 @@ Result<std::unique_ptr<ParquetReader>> ParquetReader::OpenFile(const std::string
 
 arrow::SchemaPtr ParquetReader::schema() const { return impl_->schema_; }
 int64_t ParquetReader::num_rows() const { return impl_->meta_.num_rows; }
-int ParquetReader::num_row_groups() const { return static_cast<int>(impl_->meta_.row_groups.size()); }
+int ParquetReader::num_row_groups() const {
+  return static_cast<int>(impl_->meta_.row_groups.size());
+}
 int64_t ParquetReader::row_group_num_rows(int i) const {
   return impl_->meta_.row_groups[static_cast<size_t>(i)].num_rows;
 }

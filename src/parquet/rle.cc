@@ -50,7 +50,8 @@ void Encode(const T* values, int64_t n, int bit_width, std::string* out) {
     if (run >= 8 || (run == n - i)) {
       PutVarint(static_cast<uint64_t>(run) << 1, out);
       const uint32_t v = static_cast<uint32_t>(values[i]);
-      for (int b = 0; b < value_bytes; ++b) out->push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
+      for (int b = 0; b < value_bytes; ++b)
+        out->push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
       i += run;
       continue;
     }
@@ -101,9 +102,9 @@ Status RleDecode(const uint8_t* data, int64_t size, int bit_width, int64_t n, ui
   int64_t pos = 0;
   int64_t got = 0;
   auto error = [&](const char* what) {
-    return Status::Corrupt(std::string("rle/bit-packed run at byte ") + std::to_string(pos) +
-                           ": " + what + " (decoded " + std::to_string(got) + " of " +
-                           std::to_string(n) + " values)");
+    return Status::Corrupt(std::string("rle/bit-packed run at byte ") + std::to_string(pos) + ": " +
+                           what + " (decoded " + std::to_string(got) + " of " + std::to_string(n) +
+                           " values)");
   };
   while (got < n) {
     uint64_t header = 0;
@@ -150,7 +151,8 @@ Status RleDecode(const uint8_t* data, int64_t size, int bit_width, int64_t n, ui
       for (int b = 0; b < value_bytes; ++b) v |= static_cast<uint32_t>(data[pos + b]) << (8 * b);
       pos += value_bytes;
       if (v & ~mask) return error("rle run value wider than the bit width");
-      const int64_t take = static_cast<int64_t>(std::min<uint64_t>(count, static_cast<uint64_t>(n - got)));
+      const int64_t take =
+          static_cast<int64_t>(std::min<uint64_t>(count, static_cast<uint64_t>(n - got)));
       std::fill(out + got, out + got + take, v);
       got += take;
     }

@@ -96,7 +96,8 @@ size_t LastCodePoint(std::string_view s, uint32_t* cp) {
 
 TruncatedBound TruncateLowerBound(std::string_view v, int32_t max_bytes, bool utf8) {
   if (v.size() <= static_cast<size_t>(max_bytes)) return {std::string(v), true, true};
-  const size_t cut = utf8 ? Utf8Cut(v, static_cast<size_t>(max_bytes)) : static_cast<size_t>(max_bytes);
+  const size_t cut =
+      utf8 ? Utf8Cut(v, static_cast<size_t>(max_bytes)) : static_cast<size_t>(max_bytes);
   return {std::string(v.substr(0, cut)), false, true};
 }
 

@@ -125,7 +125,8 @@ Status CompactReader::ReadFieldHeader(CType* type, int16_t* id) {
   if (pos_ >= size_) return Error("truncated struct (no stop byte)");
   const uint8_t b = data_[pos_++];
   const uint8_t t = b & 0x0F;
-  if (t > static_cast<uint8_t>(CType::kStruct)) return Error("unknown field type " + std::to_string(t));
+  if (t > static_cast<uint8_t>(CType::kStruct))
+    return Error("unknown field type " + std::to_string(t));
   *type = static_cast<CType>(t);
   if (*type == CType::kStop) {
     if (b != 0) return Error("malformed stop byte");

@@ -29,9 +29,12 @@ using format::PhysicalType;
 
 const char* CompressionName(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kSnappy: return "snappy";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -48,9 +51,12 @@ namespace {
 
 format::Codec ToCodec(Compression c) {
   switch (c) {
-    case Compression::kNone: return format::Codec::kUncompressed;
-    case Compression::kSnappy: return format::Codec::kSnappy;
-    case Compression::kZstd: return format::Codec::kZstd;
+    case Compression::kNone:
+      return format::Codec::kUncompressed;
+    case Compression::kSnappy:
+      return format::Codec::kSnappy;
+    case Compression::kZstd:
+      return format::Codec::kZstd;
   }
   return format::Codec::kUncompressed;
 }
@@ -62,7 +68,7 @@ struct Node {
   enum Kind { kLeaf, kStruct, kList } kind = kLeaf;
   const Field* field = nullptr;
   bool nullable = true;
-  int child_index = 0;  // position among the parent's Arrow children
+  int child_index = 0;    // position among the parent's Arrow children
   int16_t rep_inner = 0;  // kList: repetition level of its elements
   int leaf_index = -1;
   std::vector<std::unique_ptr<Node>> children;
@@ -108,10 +114,14 @@ LogicalType TimestampLogical(bool utc, format::TimeUnit unit) {
 
 std::optional<ConvertedType> IntConverted(int bits, bool is_signed) {
   switch (bits) {
-    case 8: return is_signed ? ConvertedType::kInt8 : ConvertedType::kUint8;
-    case 16: return is_signed ? ConvertedType::kInt16 : ConvertedType::kUint16;
-    case 32: return is_signed ? ConvertedType::kInt32 : ConvertedType::kUint32;
-    default: return is_signed ? ConvertedType::kInt64 : ConvertedType::kUint64;
+    case 8:
+      return is_signed ? ConvertedType::kInt8 : ConvertedType::kUint8;
+    case 16:
+      return is_signed ? ConvertedType::kInt16 : ConvertedType::kUint16;
+    case 32:
+      return is_signed ? ConvertedType::kInt32 : ConvertedType::kUint32;
+    default:
+      return is_signed ? ConvertedType::kInt64 : ConvertedType::kUint64;
   }
 }
 
@@ -229,10 +239,17 @@ Status MapLeaf(const DataType& t, TypeMapping mapping, const std::string& where,
       arrow::TimeUnit arrow_unit = arrow::TimeUnit::kMicro;
       if (spark) {
         switch (t.unit()) {
-          case arrow::TimeUnit::kSecond: info->mul = 1000000; break;
-          case arrow::TimeUnit::kMilli: info->mul = 1000; break;
-          case arrow::TimeUnit::kMicro: break;
-          case arrow::TimeUnit::kNano: info->div = 1000; break;
+          case arrow::TimeUnit::kSecond:
+            info->mul = 1000000;
+            break;
+          case arrow::TimeUnit::kMilli:
+            info->mul = 1000;
+            break;
+          case arrow::TimeUnit::kMicro:
+            break;
+          case arrow::TimeUnit::kNano:
+            info->div = 1000;
+            break;
         }
       } else {
         switch (t.unit()) {
@@ -245,7 +262,8 @@ Status MapLeaf(const DataType& t, TypeMapping mapping, const std::string& where,
             unit = format::TimeUnit::kMillis;
             arrow_unit = arrow::TimeUnit::kMilli;
             break;
-          case arrow::TimeUnit::kMicro: break;
+          case arrow::TimeUnit::kMicro:
+            break;
           case arrow::TimeUnit::kNano:
             unit = format::TimeUnit::kNanos;
             arrow_unit = arrow::TimeUnit::kNano;
@@ -253,8 +271,10 @@ Status MapLeaf(const DataType& t, TypeMapping mapping, const std::string& where,
         }
       }
       e->logical_type = TimestampLogical(utc, unit);
-      if (utc && unit == format::TimeUnit::kMillis) e->converted_type = ConvertedType::kTimestampMillis;
-      if (utc && unit == format::TimeUnit::kMicros) e->converted_type = ConvertedType::kTimestampMicros;
+      if (utc && unit == format::TimeUnit::kMillis)
+        e->converted_type = ConvertedType::kTimestampMillis;
+      if (utc && unit == format::TimeUnit::kMicros)
+        e->converted_type = ConvertedType::kTimestampMicros;
       info->stats.type = arrow::timestamp(arrow_unit, spark ? "UTC" : t.timezone());
       return Status::OK();
     }
@@ -324,9 +344,8 @@ class SchemaBuilder {
 
   // Adds `field` (and its descendants) below the current path.
   Result<std::unique_ptr<Node>> Add(const Field& field, int child_index, int16_t def, int16_t rep,
-                                    std::vector<const Node*>* path,
-                                    std::vector<std::string>* names, bool in_list,
-                                    const std::string& parquet_prefix, int depth) {
+                                    std::vector<const Node*>* path, std::vector<std::string>* names,
+                                    bool in_list, const std::string& parquet_prefix, int depth) {
     if (depth > 64) return Status::NotImplemented("parquet: schema nested deeper than 64 levels");
     auto node = std::make_unique<Node>();
     node->field = &field;
@@ -378,9 +397,9 @@ class SchemaBuilder {
         auto element = std::make_shared<Field>(item);
         element->name = "element";
         element_fields_.push_back(element);
-        LF_ASSIGN_OR_RETURN(auto child,
-                            Add(*element, 0, static_cast<int16_t>(d + 1), node->rep_inner, path,
-                                names, true, ppath + ".list", depth + 1));
+        LF_ASSIGN_OR_RETURN(
+            auto child, Add(*element, 0, static_cast<int16_t>(d + 1), node->rep_inner, path, names,
+                            true, ppath + ".list", depth + 1));
         node->children.push_back(std::move(child));
         break;
       }
@@ -474,6 +493,13 @@ Status Transform(const Src* src, int64_t n, Dst* out, const LeafInfo& L) {
       }
     }
     if (L.div != 1) v = FloorDiv(v, L.div);
+    if constexpr (std::is_same_v<Dst, int32_t>) {
+      if (v < INT32_MIN || v > INT32_MAX) {
+        return Status::OutOfRange("parquet: column '" + L.stats.parquet_path + "': value " +
+                                  std::to_string(static_cast<int64_t>(src[i])) +
+                                  " does not fit the written 32-bit type");
+      }
+    }
     out[i] = static_cast<Dst>(v);
   }
   return Status::OK();
@@ -482,26 +508,36 @@ Status Transform(const Src* src, int64_t n, Dst* out, const LeafInfo& L) {
 template <typename Dst>
 Status ConvertNumeric(const LeafInfo& L, const ArrayData& a, int64_t start, int64_t n, Dst* out) {
   switch (a.type->id()) {
-    case TypeId::kInt8: return Transform(a.values<int8_t>() + start, n, out, L);
-    case TypeId::kInt16: return Transform(a.values<int16_t>() + start, n, out, L);
+    case TypeId::kInt8:
+      return Transform(a.values<int8_t>() + start, n, out, L);
+    case TypeId::kInt16:
+      return Transform(a.values<int16_t>() + start, n, out, L);
     case TypeId::kInt32:
     case TypeId::kDate32:
-    case TypeId::kTime32: return Transform(a.values<int32_t>() + start, n, out, L);
+    case TypeId::kTime32:
+      return Transform(a.values<int32_t>() + start, n, out, L);
     case TypeId::kInt64:
     case TypeId::kDate64:
     case TypeId::kTime64:
-    case TypeId::kTimestamp: return Transform(a.values<int64_t>() + start, n, out, L);
-    case TypeId::kUInt8: return Transform(a.values<uint8_t>() + start, n, out, L);
-    case TypeId::kUInt16: return Transform(a.values<uint16_t>() + start, n, out, L);
-    case TypeId::kUInt32: return Transform(a.values<uint32_t>() + start, n, out, L);
-    case TypeId::kUInt64: return Transform(a.values<uint64_t>() + start, n, out, L);
+    case TypeId::kTimestamp:
+      return Transform(a.values<int64_t>() + start, n, out, L);
+    case TypeId::kUInt8:
+      return Transform(a.values<uint8_t>() + start, n, out, L);
+    case TypeId::kUInt16:
+      return Transform(a.values<uint16_t>() + start, n, out, L);
+    case TypeId::kUInt32:
+      return Transform(a.values<uint32_t>() + start, n, out, L);
+    case TypeId::kUInt64:
+      return Transform(a.values<uint64_t>() + start, n, out, L);
     case TypeId::kFloat16: {
       const uint16_t* s = a.values<uint16_t>() + start;
       for (int64_t i = 0; i < n; ++i) out[i] = static_cast<Dst>(arrow::HalfToFloat(s[i]));
       return Status::OK();
     }
-    case TypeId::kFloat32: return Transform(a.values<float>() + start, n, out, L);
-    case TypeId::kFloat64: return Transform(a.values<double>() + start, n, out, L);
+    case TypeId::kFloat32:
+      return Transform(a.values<float>() + start, n, out, L);
+    case TypeId::kFloat64:
+      return Transform(a.values<double>() + start, n, out, L);
     case TypeId::kDecimal128: {
       const uint8_t* s = a.buffers[1]->data() + (a.offset + start) * 16;
       for (int64_t i = 0; i < n; ++i) {
@@ -542,22 +578,21 @@ class LeafWriter {
   Status AppendValues(const ArrayData& a, int64_t start, int64_t n, int16_t rep_first,
                       int16_t rep_rest) {
     AppendLevels(info_->max_def, rep_first, rep_rest, n);
-    if (info_->dictionary_source) {
-      // Dictionary-encoded Arrow arrays are written as their values, one slot at a time.
-      const ArrayData& dict = *a.dictionary;
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t idx = DictionaryIndex(a, start + i);
-        LF_RETURN_NOT_OK(PutValues(dict, idx, 1));
-      }
-      return Status::OK();
-    }
     return PutValues(a, start, n);
+  }
+  // One entry holding value `index` of a dictionary (dictionary arrays are written as values).
+  Status AppendDictionaryValue(const ArrayData& dict, int64_t index, int16_t rep) {
+    AppendLevels(info_->max_def, rep, rep, 1);
+    return PutValues(dict, index, 1);
   }
 
   int64_t page_bytes_estimate() const {
-    return ValueBytes() + (page_entries_ * (info_->max_def > 0) + page_entries_ * (info_->max_rep > 0)) / 4;
+    return ValueBytes() +
+           (page_entries_ * (info_->max_def > 0) + page_entries_ * (info_->max_rep > 0)) / 4;
   }
-  int64_t chunk_bytes() const { return static_cast<int64_t>(pages_.size()) + page_bytes_estimate(); }
+  int64_t chunk_bytes() const {
+    return static_cast<int64_t>(pages_.size()) + page_bytes_estimate();
+  }
 
   Status MaybeFlushPage() {
     if (page_bytes_estimate() >= options_.page_bytes) return FlushPage();
@@ -638,6 +673,27 @@ class LeafWriter {
   // Sets the file-wide min/max of info().stats.
   virtual void FinishFileStatistics() = 0;
 
+  static int64_t DictionaryIndex(const ArrayData& a, int64_t i) {
+    switch (a.type->index_type()->id()) {
+      case TypeId::kInt8:
+        return a.values<int8_t>()[i];
+      case TypeId::kInt16:
+        return a.values<int16_t>()[i];
+      case TypeId::kInt32:
+        return a.values<int32_t>()[i];
+      case TypeId::kInt64:
+        return a.values<int64_t>()[i];
+      case TypeId::kUInt8:
+        return a.values<uint8_t>()[i];
+      case TypeId::kUInt16:
+        return a.values<uint16_t>()[i];
+      case TypeId::kUInt32:
+        return a.values<uint32_t>()[i];
+      default:
+        return static_cast<int64_t>(a.values<uint64_t>()[i]);
+    }
+  }
+
  protected:
   virtual Status PutValues(const ArrayData& a, int64_t start, int64_t n) = 0;
   virtual int64_t ValueBytes() const = 0;
@@ -653,18 +709,6 @@ class LeafWriter {
   format::Codec codec_;
 
  private:
-  static int64_t DictionaryIndex(const ArrayData& a, int64_t i) {
-    switch (a.type->index_type()->id()) {
-      case TypeId::kInt8: return a.values<int8_t>()[i];
-      case TypeId::kInt16: return a.values<int16_t>()[i];
-      case TypeId::kInt32: return a.values<int32_t>()[i];
-      case TypeId::kInt64: return a.values<int64_t>()[i];
-      case TypeId::kUInt8: return a.values<uint8_t>()[i];
-      case TypeId::kUInt16: return a.values<uint16_t>()[i];
-      case TypeId::kUInt32: return a.values<uint32_t>()[i];
-      default: return static_cast<int64_t>(a.values<uint64_t>()[i]);
-    }
-  }
   static std::vector<std::string> Split(const std::string& dotted) {
     std::vector<std::string> out(1);
     for (char c : dotted) {
@@ -774,8 +818,7 @@ class BoolLeafWriter final : public LeafWriter {
 template <typename T>
 class NumericLeafWriter final : public LeafWriter {
  public:
-  NumericLeafWriter(LeafInfo* info, const WriterOptions& options)
-      : LeafWriter(info, options) {
+  NumericLeafWriter(LeafInfo* info, const WriterOptions& options) : LeafWriter(info, options) {
     dict_enabled_ = options.dictionary && std::is_integral_v<T>;
     dict_on_ = dict_enabled_;
   }
@@ -787,7 +830,8 @@ class NumericLeafWriter final : public LeafWriter {
     UpdateStats(scratch_.data(), n);
     if (dict_on_) {
       for (int64_t i = 0; i < n; ++i) {
-        auto [it, inserted] = dict_index_.try_emplace(scratch_[i], static_cast<uint32_t>(dict_.size()));
+        auto [it, inserted] =
+            dict_index_.try_emplace(scratch_[i], static_cast<uint32_t>(dict_.size()));
         if (inserted) dict_.push_back(scratch_[i]);
         indices_.push_back(it->second);
       }
@@ -805,8 +849,7 @@ class NumericLeafWriter final : public LeafWriter {
     return static_cast<int64_t>(plain_.size());
   }
   void TakePageValues(std::string* out, Encoding* enc, bool first_page) override {
-    if (dict_on_ && first_page &&
-        dict_.size() * 2 > indices_.size() + 16) {
+    if (dict_on_ && first_page && dict_.size() * 2 > indices_.size() + 16) {
       // Mostly distinct values: a dictionary costs more than it saves; rewrite this page PLAIN.
       for (uint32_t idx : indices_) {
         const T v = dict_[idx];
@@ -886,8 +929,8 @@ class NumericLeafWriter final : public LeafWriter {
     if (info_->is_decimal) {
       std::string s;
       const arrow::Decimal128 d = arrow::Decimal128::FromInt64(static_cast<int64_t>(v));
-      arrow::AppendDecimalString(reinterpret_cast<const uint8_t*>(d.words), 2,
-                                 info_->decimal_scale, &s);
+      arrow::AppendDecimalString(reinterpret_cast<const uint8_t*>(d.words), 2, info_->decimal_scale,
+                                 &s);
       return StatValue(std::move(s));
     }
     if (info_->order == SortOrder::kUnsigned) {
@@ -1012,7 +1055,8 @@ class BytesLeafWriter final : public LeafWriter {
       RleEncode(indices_.data(), static_cast<int64_t>(indices_.size()), width, out);
       indices_.clear();
       used_dict_ = true;
-      if (static_cast<int64_t>(dict_plain_.size()) > options_.dictionary_page_bytes) dict_on_ = false;
+      if (static_cast<int64_t>(dict_plain_.size()) > options_.dictionary_page_bytes)
+        dict_on_ = false;
     } else {
       *enc = Encoding::kPlain;
       out->append(plain_);
@@ -1172,13 +1216,45 @@ class BytesLeafWriter final : public LeafWriter {
 
 std::unique_ptr<LeafWriter> MakeLeafWriter(LeafInfo* info, const WriterOptions& options) {
   switch (info->ptype) {
-    case PhysicalType::kBoolean: return std::make_unique<BoolLeafWriter>(info, options);
-    case PhysicalType::kInt32: return std::make_unique<NumericLeafWriter<int32_t>>(info, options);
-    case PhysicalType::kInt64: return std::make_unique<NumericLeafWriter<int64_t>>(info, options);
-    case PhysicalType::kFloat: return std::make_unique<NumericLeafWriter<float>>(info, options);
-    case PhysicalType::kDouble: return std::make_unique<NumericLeafWriter<double>>(info, options);
-    default: return std::make_unique<BytesLeafWriter>(info, options);
+    case PhysicalType::kBoolean:
+      return std::make_unique<BoolLeafWriter>(info, options);
+    case PhysicalType::kInt32:
+      return std::make_unique<NumericLeafWriter<int32_t>>(info, options);
+    case PhysicalType::kInt64:
+      return std::make_unique<NumericLeafWriter<int64_t>>(info, options);
+    case PhysicalType::kFloat:
+      return std::make_unique<NumericLeafWriter<float>>(info, options);
+    case PhysicalType::kDouble:
+      return std::make_unique<NumericLeafWriter<double>>(info, options);
+    default:
+      return std::make_unique<BytesLeafWriter>(info, options);
   }
+}
+
+// A dictionary-encoded leaf: a slot is null when its index is null or the dictionary value it
+// points at is null.
+Status WalkDictionaryLeaf(const LeafInfo& L, const ArrayData& arr, int64_t start, int64_t count,
+                          int16_t def, int16_t rep_first, int16_t rep_rest, LeafWriter* w) {
+  const ArrayData& dict = *arr.dictionary;
+  for (int64_t i = start; i < start + count; ++i) {
+    const int16_t rf = i == start ? rep_first : rep_rest;
+    bool valid = arr.IsValid(i);
+    int64_t idx = 0;
+    if (valid) {
+      idx = LeafWriter::DictionaryIndex(arr, i);
+      valid = dict.IsValid(idx);
+    }
+    if (!valid) {
+      if (!L.path.back()->nullable) {
+        return Status::Invalid("parquet: column '" + L.stats.parquet_path +
+                               "': non-nullable field has a null dictionary value");
+      }
+      w->AppendEmptyEntries(def, rf, rep_rest, 1);
+      continue;
+    }
+    LF_RETURN_NOT_OK(w->AppendDictionaryValue(dict, idx, rf));
+  }
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1190,7 +1266,19 @@ Status Walk(const LeafInfo& L, size_t depth, const ArrayData& arr, int64_t start
             int16_t def, int16_t rep_first, int16_t rep_rest, LeafWriter* w) {
   if (count <= 0) return Status::OK();
   const Node* node = L.path[depth];
-  const bool may_be_null = node->nullable && arr.buffers.size() > 0 && arr.buffers[0] != nullptr;
+  const bool has_validity = !arr.buffers.empty() && arr.buffers[0] != nullptr;
+  if (!node->nullable && has_validity && arr.null_count != 0) {
+    for (int64_t i = start; i < start + count; ++i) {
+      if (arr.IsNull(i)) {
+        return Status::Invalid("parquet: column '" + L.stats.parquet_path +
+                               "': non-nullable field '" + node->field->name +
+                               "' has a null in a non-null parent");
+      }
+    }
+  }
+  if (node->kind == Node::kLeaf && L.dictionary_source)
+    return WalkDictionaryLeaf(L, arr, start, count, def, rep_first, rep_rest, w);
+  const bool may_be_null = node->nullable && has_validity;
   const int16_t present = static_cast<int16_t>(def + (node->nullable ? 1 : 0));
   switch (node->kind) {
     case Node::kLeaf:
@@ -1305,10 +1393,11 @@ class ParquetWriter::Impl {
       : out_(out), schema_(std::move(schema)), options_(std::move(options)) {}
 
   Status Init() {
-    if (options_.page_bytes <= 0 || options_.row_group_rows <= 0 ||
-        options_.row_group_bytes <= 0 || options_.max_statistics_bytes <= 0) {
-      return Status::Invalid("parquet: page_bytes, row_group_rows, row_group_bytes and "
-                             "max_statistics_bytes must be positive");
+    if (options_.page_bytes <= 0 || options_.row_group_rows <= 0 || options_.row_group_bytes <= 0 ||
+        options_.max_statistics_bytes <= 0) {
+      return Status::Invalid(
+          "parquet: page_bytes, row_group_rows, row_group_bytes and "
+          "max_statistics_bytes must be positive");
     }
     SchemaElement root;
     root.name = "schema";
@@ -1356,7 +1445,8 @@ class ParquetWriter::Impl {
       const int64_t room = options_.row_group_rows - group_rows_;
       const int64_t n = std::min({batch.num_rows() - row, room, rows_per_step_});
       for (int c = 0; c < static_cast<int>(roots_.size()); ++c) {
-        LF_RETURN_NOT_OK(WriteColumnRange(*roots_[static_cast<size_t>(c)], *batch.column(c), row, n));
+        LF_RETURN_NOT_OK(
+            WriteColumnRange(*roots_[static_cast<size_t>(c)], *batch.column(c), row, n));
       }
       row += n;
       group_rows_ += n;
@@ -1439,8 +1529,8 @@ class ParquetWriter::Impl {
     const uint32_t len = static_cast<uint32_t>(footer.size());
     footer.append(reinterpret_cast<const char*>(&len), 4);
     footer.append("PAR1");
-    LF_RETURN_NOT_OK(
-        Write(reinterpret_cast<const uint8_t*>(footer.data()), static_cast<int64_t>(footer.size())));
+    LF_RETURN_NOT_OK(Write(reinterpret_cast<const uint8_t*>(footer.data()),
+                           static_cast<int64_t>(footer.size())));
     FileSummary summary;
     summary.num_rows = metadata_.num_rows;
     summary.num_row_groups = static_cast<int64_t>(metadata_.row_groups.size());

@@ -116,7 +116,7 @@ struct ColumnStatistics {
 struct FileSummary {
   int64_t num_rows = 0;
   int64_t num_row_groups = 0;
-  int64_t file_size = 0;  // bytes written, footer included
+  int64_t file_size = 0;                  // bytes written, footer included
   std::vector<ColumnStatistics> columns;  // one per leaf column, in schema order
 };
 
@@ -124,8 +124,7 @@ class ParquetWriter {
  public:
   // `out` must outlive the writer. Fails for types the mapping does not support (naming the
   // field) and for invalid options.
-  static Result<std::unique_ptr<ParquetWriter>> Open(OutputStream* out,
-                                                     arrow::SchemaPtr schema,
+  static Result<std::unique_ptr<ParquetWriter>> Open(OutputStream* out, arrow::SchemaPtr schema,
                                                      WriterOptions options = {});
   // Creates (or truncates) a local file; Close() flushes and fsyncs it.
   static Result<std::unique_ptr<ParquetWriter>> Open(const std::string& path,
