@@ -226,10 +226,10 @@ Status Transaction::Remove(const std::string& path, int64_t deletion_timestamp) 
 }
 
 void Transaction::RemoveAll(int64_t deletion_timestamp) {
-  for (const auto& [path, f] : read_files_) {
-    bool already = std::any_of(removes_.begin(), removes_.end(),
-                               [&](const RemoveFile& r) { return r.path == path; });
-    if (!already) (void)Remove(path, deletion_timestamp);
+  std::set<std::string> already;
+  for (const auto& r : removes_) already.insert(r.path);
+  for (const auto& entry : read_files_) {
+    if (!already.count(entry.first)) (void)Remove(entry.first, deletion_timestamp);
   }
 }
 
@@ -395,6 +395,15 @@ Result<std::vector<Action>> DeltaTable::ReadCommit(int64_t version) const {
 }
 
 Result<Snapshot> DeltaTable::LoadSnapshot(std::optional<int64_t> version) const {
+  return Replay(nullptr, version);
+}
+
+Result<Snapshot> DeltaTable::UpdateSnapshot(const Snapshot& base) const {
+  if (base.version < 0) return Status::Invalid("UpdateSnapshot: the base snapshot is empty");
+  return Replay(&base, std::nullopt);
+}
+
+Result<Snapshot> DeltaTable::Replay(const Snapshot* base, std::optional<int64_t> version) const {
   LF_ASSIGN_OR_RETURN(LogListing l, ListLog(LogDir()));
   if (l.versions.empty()) {
     return Status::NotFound("Delta table '" + root_ + "' has no commits");
@@ -405,27 +414,48 @@ Result<Snapshot> DeltaTable::LoadSnapshot(std::optional<int64_t> version) const 
                             std::to_string(target) + " (latest is " +
                             std::to_string(l.versions.back()) + ")");
   }
-  if (l.versions.front() != 0) {
-    if (!l.checkpoint_versions.empty() || l.has_last_checkpoint) {
+  if (base != nullptr && base->version > l.versions.back()) {
+    return Status::Corrupt("Delta table '" + root_ + "': log ends at version " +
+                           std::to_string(l.versions.back()) + " before the snapshot's version " +
+                           std::to_string(base->version));
+  }
+  const int64_t first = base != nullptr ? base->version + 1 : 0;
+  // Index in l.versions of version `first`: the listing must be contiguous from there.
+  auto it = std::lower_bound(l.versions.begin(), l.versions.end(), first);
+  if (first <= target && (it == l.versions.end() || *it != first)) {
+    if (first == 0 && (!l.checkpoint_versions.empty() || l.has_last_checkpoint)) {
       return Status::NotImplemented(
           "Delta table '" + root_ + "': commits before version " +
           std::to_string(l.versions.front()) +
           " were cleaned up and only a Parquet checkpoint holds that state; reading checkpoints "
           "is not supported yet");
     }
-    return Status::Corrupt("Delta table '" + root_ + "': log starts at version " +
-                           std::to_string(l.versions.front()) + " and has no checkpoint");
+    if (first == 0) {
+      return Status::Corrupt("Delta table '" + root_ + "': log starts at version " +
+                             std::to_string(l.versions.front()) + " and has no checkpoint");
+    }
+    return Status::Corrupt("Delta table '" + root_ + "': version " + std::to_string(first) +
+                           " is missing from the log");
   }
   Snapshot snap;
   std::map<std::string, AddFile> live;
-  bool have_protocol = false;
-  bool have_metadata = false;
-  for (size_t i = 0; i < l.versions.size() && l.versions[i] <= target; ++i) {
-    if (l.versions[i] != static_cast<int64_t>(i)) {
-      return Status::Corrupt("Delta table '" + root_ + "': version " + std::to_string(i) +
+  bool have_protocol = base != nullptr;
+  bool have_metadata = base != nullptr;
+  if (base != nullptr) {
+    snap.version = base->version;
+    snap.protocol = base->protocol;
+    snap.metadata = base->metadata;
+    snap.app_transactions = base->app_transactions;
+    snap.commit_timestamp = base->commit_timestamp;
+    for (const auto& f : base->files) live.emplace(f.path, f);
+  }
+  int64_t expect = first;
+  for (; it != l.versions.end() && *it <= target; ++it, ++expect) {
+    if (*it != expect) {
+      return Status::Corrupt("Delta table '" + root_ + "': version " + std::to_string(expect) +
                              " is missing from the log");
     }
-    LF_ASSIGN_OR_RETURN(std::vector<Action> actions, ReadCommit(l.versions[i]));
+    LF_ASSIGN_OR_RETURN(std::vector<Action> actions, ReadCommit(*it));
     snap.commit_timestamp.reset();
     for (auto& a : actions) {
       if (auto* p = std::get_if<Protocol>(&a)) {
@@ -445,12 +475,12 @@ Result<Snapshot> DeltaTable::LoadSnapshot(std::optional<int64_t> version) const 
         snap.commit_timestamp = ci->timestamp;
       }
     }
-    if (i == 0 && (!have_protocol || !have_metadata)) {
+    if (*it == 0 && (!have_protocol || !have_metadata)) {
       return Status::Corrupt("Delta table '" + root_ + "': version 0 lacks " +
                              std::string(!have_protocol ? "a protocol" : "a metaData") +
                              " action");
     }
-    snap.version = l.versions[i];
+    snap.version = *it;
   }
   LF_RETURN_NOT_OK(CheckReadable(snap.protocol).WithContext("Delta table '" + root_ + "'"));
   snap.files.reserve(live.size());

@@ -167,10 +167,30 @@ TEST_F(DeltaTableTest, AppendOverwriteMergeAndTxn) {
   Snapshot s3 = *t->LoadSnapshot();
   EXPECT_EQ(Paths(s3), std::vector<std::string>{"e.parquet"});
   EXPECT_EQ(s3.NumRecords(), 5);
+  // Incremental update from any older snapshot equals a full replay.
+  for (const Snapshot* base : {&s0, &s1, &s2, &s3}) {
+    auto up = t->UpdateSnapshot(*base);
+    ASSERT_TRUE(up.ok()) << up.status().ToString();
+    EXPECT_EQ(up->version, 3);
+    EXPECT_EQ(up->files, s3.files);
+    EXPECT_EQ(up->app_transactions, s3.app_transactions);
+    EXPECT_EQ(up->metadata, s3.metadata);
+  }
   // Time travel.
   EXPECT_EQ(Paths(*t->LoadSnapshot(1)), Paths(s1));
   EXPECT_EQ(t->LoadSnapshot(4).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(*t->LatestVersion(), 3);
+  // Once the early commits are gone, only an incremental update can still read the table.
+  std::filesystem::remove(root_ + "/" + CommitFileName(0));
+  EXPECT_EQ(t->LoadSnapshot().status().code(), StatusCode::kCorrupt);
+  auto up = t->UpdateSnapshot(s1);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->files, s3.files);
+  Snapshot future = s3;
+  future.version = 9;
+  EXPECT_EQ(t->UpdateSnapshot(future).status().code(), StatusCode::kCorrupt);
+  Snapshot empty;
+  EXPECT_EQ(t->UpdateSnapshot(empty).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(DeltaTableTest, TransactionRefusesInvalidCommits) {

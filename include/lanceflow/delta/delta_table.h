@@ -153,6 +153,9 @@ class DeltaTable {
   // not in the log, kCorrupt for a malformed log, kNotImplemented for an unsupported protocol or
   // a table that needs its checkpoint.
   Result<Snapshot> LoadSnapshot(std::optional<int64_t> version = std::nullopt) const;
+  // `base` brought up to the newest version by replaying only the commits after it (what a
+  // writer does after losing a commit race). Same errors as LoadSnapshot.
+  Result<Snapshot> UpdateSnapshot(const Snapshot& base) const;
   // The actions of one commit file.
   Result<std::vector<Action>> ReadCommit(int64_t version) const;
 
@@ -182,6 +185,8 @@ class DeltaTable {
  private:
   explicit DeltaTable(std::string root) : root_(std::move(root)) {}
   std::string LogDir() const { return root_ + "/_delta_log"; }
+  // Replays commits after `base` (from version 0 when null) up to `version` (newest if unset).
+  Result<Snapshot> Replay(const Snapshot* base, std::optional<int64_t> version) const;
 
   std::string root_;
 };
