@@ -168,7 +168,7 @@ Status CompactReader::ReadI32(int32_t* v) {
 }
 
 Status CompactReader::ReadI64(int64_t* v) {
-  uint64_t u;
+  uint64_t u = 0;
   LF_RETURN_NOT_OK(ReadVarint(&u));
   *v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
   return Status::OK();
@@ -182,7 +182,7 @@ Status CompactReader::ReadDouble(double* v) {
 }
 
 Status CompactReader::ReadBinary(std::string* v) {
-  uint64_t n;
+  uint64_t n = 0;
   LF_RETURN_NOT_OK(ReadVarint(&n));
   if (n > static_cast<uint64_t>(size_ - pos_)) {
     return Error("binary of " + std::to_string(n) + " bytes runs past the end");
@@ -233,7 +233,7 @@ Status CompactReader::SkipDepth(CType type, int depth) {
     case CType::kI16:
     case CType::kI32:
     case CType::kI64: {
-      uint64_t v;
+      uint64_t v = 0;
       return ReadVarint(&v);
     }
     case CType::kDouble: {
@@ -241,7 +241,7 @@ Status CompactReader::SkipDepth(CType type, int depth) {
       return ReadDouble(&v);
     }
     case CType::kBinary: {
-      uint64_t n;
+      uint64_t n = 0;
       LF_RETURN_NOT_OK(ReadVarint(&n));
       if (n > static_cast<uint64_t>(size_ - pos_)) return Error("binary runs past the end");
       pos_ += static_cast<int64_t>(n);
@@ -263,7 +263,7 @@ Status CompactReader::SkipDepth(CType type, int depth) {
       return Status::OK();
     }
     case CType::kMap: {
-      uint64_t n;
+      uint64_t n = 0;
       LF_RETURN_NOT_OK(ReadVarint(&n));
       if (n == 0) return Status::OK();
       if (pos_ >= size_) return Error("truncated map header");

@@ -556,7 +556,9 @@ Status ConvertNumeric(const LeafInfo& L, const ArrayData& a, int64_t start, int6
 // Leaf column writers: levels, pages and the column chunk of the current row group.
 
 struct ChunkResult {
-  std::string bytes;  // dictionary page (if any) then data pages, headers included
+  // Dictionary page (if any) then data pages, headers included, in pieces to write in order.
+  std::vector<std::string> pieces;
+  int64_t size = 0;
   format::ColumnMetaData meta;
   int64_t dictionary_page_bytes = 0;  // length of the leading dictionary page
 };
@@ -590,9 +592,7 @@ class LeafWriter {
     return ValueBytes() +
            (page_entries_ * (info_->max_def > 0) + page_entries_ * (info_->max_rep > 0)) / 4;
   }
-  int64_t chunk_bytes() const {
-    return static_cast<int64_t>(pages_.size()) + page_bytes_estimate();
-  }
+  int64_t chunk_bytes() const { return pages_bytes_ + page_bytes_estimate(); }
 
   Status MaybeFlushPage() {
     if (page_bytes_estimate() >= options_.page_bytes) return FlushPage();
@@ -601,7 +601,8 @@ class LeafWriter {
 
   Status FlushPage() {
     if (page_entries_ == 0) return Status::OK();
-    std::string payload;
+    std::string& payload = payload_;
+    payload.clear();
     auto put_levels = [&](const std::vector<int16_t>& levels, int16_t max_level) {
       const size_t at = payload.size();
       payload.append(4, '\0');
@@ -620,7 +621,9 @@ class LeafWriter {
     format::DataPageHeader& d = h.data_page_header.emplace();
     d.num_values = static_cast<int32_t>(page_entries_);
     d.encoding = enc;
-    LF_RETURN_NOT_OK(AppendPage(&h, payload, &pages_));
+    pages_.emplace_back();
+    LF_RETURN_NOT_OK(AppendPage(&h, payload, &pages_.back()));
+    pages_bytes_ += static_cast<int64_t>(pages_.back().size());
     chunk_num_values_ += page_entries_;
     ++num_data_pages_;
     page_entries_ = 0;
@@ -641,10 +644,12 @@ class LeafWriter {
       format::DictionaryPageHeader& d = h.dictionary_page_header.emplace();
       d.num_values = dict_entries;
       d.encoding = Encoding::kPlain;
-      LF_RETURN_NOT_OK(AppendPage(&h, dict_payload, &r.bytes));
-      r.dictionary_page_bytes = static_cast<int64_t>(r.bytes.size());
+      r.pieces.emplace_back();
+      LF_RETURN_NOT_OK(AppendPage(&h, dict_payload, &r.pieces.back()));
+      r.dictionary_page_bytes = static_cast<int64_t>(r.pieces.back().size());
     }
-    r.bytes += pages_;
+    r.size = r.dictionary_page_bytes + pages_bytes_;
+    for (std::string& page : pages_) r.pieces.push_back(std::move(page));
     format::ColumnMetaData& m = r.meta;
     m.type = info_->ptype;
     m.encodings.push_back(Encoding::kPlain);
@@ -656,12 +661,13 @@ class LeafWriter {
     m.codec = codec_;
     m.num_values = chunk_num_values_;
     m.total_uncompressed_size = uncompressed_bytes_;
-    m.total_compressed_size = static_cast<int64_t>(r.bytes.size());
+    m.total_compressed_size = r.size;
     format::Statistics& s = m.statistics.emplace();
     s.null_count = chunk_null_count_;
     FillChunkStatistics(&s);
     info_->stats.null_count += chunk_null_count_;
     pages_.clear();
+    pages_bytes_ = 0;
     chunk_num_values_ = 0;
     chunk_null_count_ = 0;
     uncompressed_bytes_ = 0;
@@ -732,7 +738,8 @@ class LeafWriter {
   }
 
   Status AppendPage(format::PageHeader* h, const std::string& payload, std::string* out) {
-    std::string compressed;
+    std::string& compressed = compressed_;
+    compressed.clear();
     const std::string* body = &payload;
     if (codec_ != format::Codec::kUncompressed) {
       LF_RETURN_NOT_OK(CompressPage(codec_, options_.zstd_level,
@@ -758,13 +765,21 @@ class LeafWriter {
   std::vector<int16_t> def_;
   std::vector<int16_t> rep_;
   int64_t page_entries_ = 0;
-  std::string pages_;
+  std::vector<std::string> pages_;  // compressed data pages with their headers
+  int64_t pages_bytes_ = 0;
+  std::string payload_;  // reused page buffers
+  std::string compressed_;
   int64_t chunk_num_values_ = 0;
   int64_t chunk_null_count_ = 0;
   int64_t uncompressed_bytes_ = 0;
   int64_t num_data_pages_ = 0;
   uint32_t encodings_used_ = 0;
 };
+
+// A dictionary that has seen `values` values of which `entries` are distinct does not pay.
+bool MostlyDistinct(size_t entries, size_t values) {
+  return entries >= 1024 && entries * 2 > values;
+}
 
 // BOOLEAN: PLAIN bit-packed.
 class BoolLeafWriter final : public LeafWriter {
@@ -835,6 +850,16 @@ class NumericLeafWriter final : public LeafWriter {
         if (inserted) dict_.push_back(scratch_[i]);
         indices_.push_back(it->second);
       }
+      if (!used_dict_ && MostlyDistinct(dict_.size(), indices_.size())) {
+        // Nothing dictionary-encoded was emitted yet: drop the dictionary for this chunk.
+        for (uint32_t idx : indices_) {
+          const T v = dict_[idx];
+          plain_.append(reinterpret_cast<const char*>(&v), sizeof(T));
+        }
+        indices_.clear();
+        ResetDictionary();
+        dict_on_ = false;
+      }
     } else {
       const size_t at = plain_.size();
       plain_.resize(at + static_cast<size_t>(n) * sizeof(T));
@@ -844,7 +869,8 @@ class NumericLeafWriter final : public LeafWriter {
   }
   int64_t ValueBytes() const override {
     if (dict_on_) {
-      return static_cast<int64_t>(indices_.size()) * (BitWidthFor(dict_.size()) + 1) / 8;
+      return static_cast<int64_t>(indices_.size()) * (BitWidthFor(dict_.size()) + 1) / 8 +
+             static_cast<int64_t>(dict_.size() * sizeof(T));
     }
     return static_cast<int64_t>(plain_.size());
   }
@@ -1037,7 +1063,8 @@ class BytesLeafWriter final : public LeafWriter {
   }
   int64_t ValueBytes() const override {
     if (dict_on_) {
-      return static_cast<int64_t>(indices_.size()) * (BitWidthFor(dict_offsets_.size()) + 1) / 8;
+      return static_cast<int64_t>(indices_.size()) * (BitWidthFor(dict_offsets_.size()) + 1) / 8 +
+             static_cast<int64_t>(dict_plain_.size());
     }
     return static_cast<int64_t>(plain_.size());
   }
@@ -1173,6 +1200,13 @@ class BytesLeafWriter final : public LeafWriter {
         idx = it->second;
       }
       indices_.push_back(idx);
+      if (!used_dict_ && MostlyDistinct(dict_offsets_.size(), indices_.size())) {
+        // Nothing dictionary-encoded was emitted yet: drop the dictionary for this chunk.
+        for (uint32_t i : indices_) AppendPlainNoStats(DictEntry(i));
+        indices_.clear();
+        ResetDictionary();
+        dict_on_ = false;
+      }
       return;
     }
     AppendPlainNoStats(v);
@@ -1498,8 +1532,10 @@ class ParquetWriter::Impl {
       c.file_offset = start;
       chunk.meta.data_page_offset = start + chunk.dictionary_page_bytes;
       if (chunk.dictionary_page_bytes > 0) chunk.meta.dictionary_page_offset = start;
-      LF_RETURN_NOT_OK(Write(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
-                             static_cast<int64_t>(chunk.bytes.size())));
+      for (const std::string& piece : chunk.pieces) {
+        LF_RETURN_NOT_OK(Write(reinterpret_cast<const uint8_t*>(piece.data()),
+                               static_cast<int64_t>(piece.size())));
+      }
       g.total_byte_size += chunk.meta.total_uncompressed_size;
       compressed += chunk.meta.total_compressed_size;
       c.meta_data = std::move(chunk.meta);
