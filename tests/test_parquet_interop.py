@@ -308,8 +308,8 @@ def test_many_rows_dictionary_and_pages(tmp_path):
                                "20000")
     md = pq.ParquetFile(path).metadata
     assert md.num_row_groups == 3
-    encodings = md.row_group(0).column(1).encodings
-    assert "RLE_DICTIONARY" in encodings
+    assert "RLE_DICTIONARY" in md.row_group(0).column(1).encodings  # 17 distinct strings
+    assert "RLE_DICTIONARY" not in md.row_group(0).column(0).encodings  # unique ids
     assert_same_table(pq.read_table(path), table, "pyarrow")
     assert_same_table(read_duckdb(path), table, "duckdb")
     assert_same_table(read_back(path, tmp_path), table, "lanceflow")
@@ -349,6 +349,20 @@ def test_pyarrow_sees_correct_statistics(tmp_path):
             assert math.copysign(1, stats.max) == 1, name
         assert stats.min == lo and stats.max == hi, (name, stats.min, stats.max, lo, hi)
     del schema
+
+
+def test_duckdb_sees_correct_statistics(tmp_path):
+    table = all_types_table()
+    path, _ = to_parquet(table, tmp_path)
+    con = duckdb.connect()
+    rows = con.sql(f"SELECT path_in_schema, stats_min_value, stats_max_value, stats_null_count "
+                   f"FROM parquet_metadata('{path}')").fetchall()
+    stats = {r[0]: r[1:] for r in rows}
+    assert stats["i64"] == (str(-2**63), str(2**63 - 1), 1)
+    assert stats["u64"] == ("0", str(2**64 - 1), 1)
+    assert stats["i8"] == ("-128", "127", 1)
+    assert stats["s"][0] == "" and stats["s"][2] == 1
+    assert stats["d32"][2] == 1
 
 
 def test_summary_statistics(tmp_path):
