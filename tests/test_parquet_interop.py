@@ -413,3 +413,21 @@ def test_string_statistics_without_an_upper_bound(tmp_path):
     stats = pq.ParquetFile(path).metadata.row_group(0).column(0).statistics
     assert not stats.has_min_max and stats.null_count == 0
     assert summary["columns"][0]["max"] is None
+
+
+# ------------------------------------------------------------------------------------------
+# lanceflow's reader on files pyarrow wrote (V1 and V2 pages, dictionary on/off, codecs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"compression": "zstd", "use_dictionary": False},
+    {"data_page_version": "2.0"},
+    {"data_page_version": "2.0", "compression": "snappy", "data_page_size": 64},
+    {"compression": "none", "row_group_size": 4, "store_decimal_as_integer": True},
+])
+def test_lanceflow_reads_pyarrow_files(tmp_path, kwargs):
+    table = all_types_table(n_repeat=3)
+    path = str(tmp_path / "pa.parquet")
+    pq.write_table(table, path, **kwargs)
+    assert_same_table(read_back(path, tmp_path), table, "lanceflow")

@@ -456,7 +456,10 @@ class ChunkDecoder {
       const uint8_t* body = chunk + pos;
       pos += h.compressed_page_size;
       if (h.type == format::PageType::kDataPageV2) {
-        return Status::NotImplemented(at + ": DATA_PAGE_V2 is not supported");
+        if (!h.data_page_header_v2)
+          return Status::Corrupt(at + ": data page v2 without its header");
+        LF_RETURN_NOT_OK(DecodeDataPageV2(h, body, &page, at, out));
+        continue;
       }
       if (h.type != format::PageType::kDataPage && h.type != format::PageType::kDictionaryPage) {
         continue;  // index pages and unknown page types carry nothing we need
@@ -499,10 +502,18 @@ class ChunkDecoder {
       return Status::Corrupt(at + ": " + what + " levels of " + std::to_string(len) +
                              " bytes run past the page");
     }
+    LF_RETURN_NOT_OK(DecodeLevelsRaw(data + *pos, len, max_level, n, out, at, what));
+    *pos += len;
+    return Status::OK();
+  }
+
+  // Levels without a length prefix (V2 pages give the length in the header).
+  Status DecodeLevelsRaw(const uint8_t* data, int64_t len, int16_t max_level, int64_t n,
+                         std::vector<uint32_t>* out, const std::string& at, const char* what) {
     const size_t base = out->size();
     out->resize(base + static_cast<size_t>(n));
-    Status st = RleDecode(data + *pos, len, BitWidthFor(static_cast<uint64_t>(max_level)), n,
-                          out->data() + base);
+    Status st =
+        RleDecode(data, len, BitWidthFor(static_cast<uint64_t>(max_level)), n, out->data() + base);
     if (!st.ok()) return st.WithContext(at + ": " + what + " levels");
     for (size_t i = base; i < out->size(); ++i) {
       if ((*out)[i] > static_cast<uint32_t>(max_level)) {
@@ -510,7 +521,51 @@ class ChunkDecoder {
                                " exceeds the maximum " + std::to_string(max_level));
       }
     }
-    *pos += len;
+    return Status::OK();
+  }
+
+  // DATA_PAGE_V2: levels uncompressed and unprefixed at the start, then the (optionally
+  // compressed) values.
+  Status DecodeDataPageV2(const format::PageHeader& h, const uint8_t* body,
+                          std::vector<uint8_t>* page, const std::string& at, DecodedColumn* out) {
+    const format::DataPageHeaderV2& d = *h.data_page_header_v2;
+    const int64_t rep_len = d.repetition_levels_byte_length;
+    const int64_t def_len = d.definition_levels_byte_length;
+    const int64_t levels = rep_len + def_len;
+    if (rep_len < 0 || def_len < 0 || levels > h.compressed_page_size ||
+        levels > h.uncompressed_page_size) {
+      return Status::Corrupt(at + ": level lengths exceed the page");
+    }
+    const int64_t n = d.num_values;
+    if (n < 0 || n > meta_.num_values - out->num_entries) {
+      return Status::Corrupt(at + ": page holds " + std::to_string(n) +
+                             " values, more than the chunk declares");
+    }
+    if (leaf_.max_rep > 0) {
+      LF_RETURN_NOT_OK(
+          DecodeLevelsRaw(body, rep_len, leaf_.max_rep, n, &out->rep, at, "repetition"));
+      if (out->num_entries == 0 && n > 0 && out->rep[0] != 0) {
+        return Status::Corrupt(at + ": first repetition level is not 0");
+      }
+    }
+    int64_t non_null = n;
+    if (leaf_.max_def > 0) {
+      const size_t base = out->def.size();
+      LF_RETURN_NOT_OK(
+          DecodeLevelsRaw(body + rep_len, def_len, leaf_.max_def, n, &out->def, at, "definition"));
+      non_null = 0;
+      for (size_t i = base; i < out->def.size(); ++i) {
+        non_null += out->def[i] == static_cast<uint32_t>(leaf_.max_def);
+      }
+    }
+    const int64_t values_size = h.uncompressed_page_size - levels;
+    page->resize(static_cast<size_t>(values_size));
+    const format::Codec codec = d.is_compressed ? meta_.codec : format::Codec::kUncompressed;
+    Status st = DecompressPage(codec, body + levels, h.compressed_page_size - levels, page->data(),
+                               values_size);
+    if (!st.ok()) return st.WithContext(at);
+    LF_RETURN_NOT_OK(DecodeValues(d.encoding, page->data(), values_size, non_null, at, out));
+    out->num_entries += n;
     return Status::OK();
   }
 
@@ -549,9 +604,14 @@ class ChunkDecoder {
         non_null += out->def[i] == static_cast<uint32_t>(leaf_.max_def);
       }
     }
-    const uint8_t* values = data + pos;
-    const int64_t values_size = size - pos;
-    switch (d.encoding) {
+    LF_RETURN_NOT_OK(DecodeValues(d.encoding, data + pos, size - pos, non_null, at, out));
+    out->num_entries += n;
+    return Status::OK();
+  }
+
+  Status DecodeValues(Encoding encoding, const uint8_t* values, int64_t values_size,
+                      int64_t non_null, const std::string& at, DecodedColumn* out) {
+    switch (encoding) {
       case Encoding::kPlain:
         LF_RETURN_NOT_OK(DecodePlain(values, values_size, non_null, &out->values, at));
         break;
@@ -576,12 +636,28 @@ class ChunkDecoder {
         }
         break;
       }
+      case Encoding::kRle: {
+        // BOOLEAN values as a length-prefixed RLE / bit-packed run of width 1 (V2 pages).
+        if (out->values.width != 1 || *leaf_.element->type != PhysicalType::kBoolean) {
+          return Status::NotImplemented(at + ": RLE values of a non-boolean column");
+        }
+        if (values_size < 4) return Status::Corrupt(at + ": RLE booleans without a length");
+        uint32_t len;
+        std::memcpy(&len, values, 4);
+        if (len > static_cast<uint64_t>(values_size - 4)) {
+          return Status::Corrupt(at + ": RLE booleans run past the page");
+        }
+        indices_.resize(static_cast<size_t>(non_null));
+        Status st = RleDecode(values + 4, len, 1, non_null, indices_.data());
+        if (!st.ok()) return st.WithContext(at + ": RLE booleans");
+        for (uint32_t b : indices_) out->values.fixed.push_back(static_cast<char>(b));
+        break;
+      }
       default:
         return Status::NotImplemented(at + ": value encoding " +
-                                      std::to_string(static_cast<int>(d.encoding)) +
+                                      std::to_string(static_cast<int>(encoding)) +
                                       " is not supported");
     }
-    out->num_entries += n;
     return Status::OK();
   }
 
@@ -719,7 +795,7 @@ Result<ArrayDataPtr> BuildLeaf(const DataTypePtr& type, const RLeaf& leaf,
       }
       case TypeId::kDecimal128: {
         uint8_t le[16];
-        if (pw == 4 || pw == 8) {
+        if (*leaf.element->type != PhysicalType::kFixedLenByteArray) {
           const int64_t v = pw == 4 ? LoadLE<int32_t>(src) : LoadLE<int64_t>(src);
           const uint64_t words[2] = {static_cast<uint64_t>(v), v < 0 ? ~uint64_t{0} : 0};
           std::memcpy(le, words, 16);

@@ -1,9 +1,9 @@
 // Parquet file reader: enough to read back the files lanceflow writes (the Delta merge rewrites
-// them) and plain files of other writers that use the same features: V1 data pages, PLAIN and
-// dictionary (RLE_DICTIONARY / PLAIN_DICTIONARY) encodings, RLE / bit-packed levels,
-// uncompressed / snappy / zstd pages, structs, 3-level LIST groups (and the 2-level form with a
-// repeated primitive). Other encodings, DataPageV2, INT96, MAP and repeated fields outside a LIST
-// are NotImplemented.
+// them) and plain files of other writers that use the same features: V1 and V2 data pages,
+// PLAIN and dictionary (RLE_DICTIONARY / PLAIN_DICTIONARY) encodings, RLE booleans, RLE /
+// bit-packed levels, uncompressed / snappy / zstd pages, structs, 3-level LIST groups (and the
+// 2-level form with a repeated primitive). Other encodings (DELTA_*, BYTE_STREAM_SPLIT), other
+// codecs, INT96, MAP and repeated fields outside a LIST are NotImplemented.
 //
 // Parquet -> Arrow types: BOOLEAN -> bool; INT32 -> int32, or int8/16/32, uint8/16/32 by the
 // INTEGER annotation, date32 (DATE), time32[ms] (TIME MILLIS), decimal128 (DECIMAL); INT64 ->
