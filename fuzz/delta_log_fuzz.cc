@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<delta::KeyColumn> cols = {{{"id"}, delta::KeyKind::kNumber},
                                         {{"t"}, delta::KeyKind::kTimestamp}};
   (void)delta::FilesThatMayHoldKeys(
-      files, cols, {{delta::StatValue(int64_t{5}), delta::StatValue(int64_t{0})}, {std::nullopt, std::nullopt}});
+      files, cols,
+      {{delta::StatValue(int64_t{5}), delta::StatValue(int64_t{0})}, {std::nullopt, std::nullopt}});
   // Round trip: values the serialiser refuses (e.g. a non-UUID metadata id) end the check.
   auto again_text = delta::SerializeCommit(*actions);
   if (!again_text.ok()) return 0;

@@ -19,9 +19,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "lanceflow/arrow/ipc.h"
 #include "lanceflow/delta/delta_table.h"
@@ -209,10 +208,14 @@ Status Candidates(const std::string& root, const std::string& key, const std::st
   LF_ASSIGN_OR_RETURN(delta::Snapshot snap, table->LoadSnapshot());
   delta::KeyColumn col;
   col.path = {key};
-  if (kind == "number") col.kind = delta::KeyKind::kNumber;
-  else if (kind == "string") col.kind = delta::KeyKind::kString;
-  else if (kind == "timestamp") col.kind = delta::KeyKind::kTimestamp;
-  else return Status::Invalid("unknown key kind '" + kind + "'");
+  if (kind == "number")
+    col.kind = delta::KeyKind::kNumber;
+  else if (kind == "string")
+    col.kind = delta::KeyKind::kString;
+  else if (kind == "timestamp")
+    col.kind = delta::KeyKind::kTimestamp;
+  else
+    return Status::Invalid("unknown key kind '" + kind + "'");
   json keys = json::parse(keys_json, nullptr, false);
   if (!keys.is_array()) return Status::Invalid("--keys must be a JSON array");
   std::vector<delta::KeyTuple> tuples;
@@ -262,17 +265,21 @@ int main(int argc, char** argv) {
       st = Create(root, schema_ipc, spec);
     } else if (commit->parsed()) {
       auto r = Commit(root, spec);
-      if (r.ok()) code = *r;
-      else st = r.status();
+      if (r.ok())
+        code = *r;
+      else
+        st = r.status();
     } else if (snapshot->parsed()) {
       auto table = delta::DeltaTable::Open(root);
       if (!table.ok()) {
         st = table.status();
       } else {
-        auto snap = (*table)->LoadSnapshot(version >= 0 ? std::optional<int64_t>(version)
-                                                        : std::nullopt);
-        if (snap.ok()) std::cout << SnapshotJson(*snap).dump() << "\n";
-        else st = snap.status();
+        auto snap =
+            (*table)->LoadSnapshot(version >= 0 ? std::optional<int64_t>(version) : std::nullopt);
+        if (snap.ok())
+          std::cout << SnapshotJson(*snap).dump() << "\n";
+        else
+          st = snap.status();
       }
     } else if (candidates->parsed()) {
       st = Candidates(root, key, kind, keys);

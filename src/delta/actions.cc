@@ -5,9 +5,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 namespace lanceflow::delta {
 namespace {
@@ -15,9 +14,7 @@ namespace {
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
-std::string Dump(const ojson& j) {
-  return j.dump(-1, ' ', false, ojson::error_handler_t::strict);
-}
+std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::strict); }
 
 bool IsUuid(std::string_view s) {
   if (s.size() != 36) return false;
@@ -167,7 +164,7 @@ Result<bool> GetBool(const json& v, const char* name, const Ctx& c) {
 }
 
 Result<std::map<std::string, std::string>> GetStringMap(const json& v, const char* name,
-                                                         const Ctx& c) {
+                                                        const Ctx& c) {
   if (!v.is_object()) return c.Bad(std::string("field '") + name + "' is not an object");
   std::map<std::string, std::string> out;
   for (const auto& [k, val] : v.items()) {
@@ -221,12 +218,12 @@ Result<std::string> GetPath(const json& v, const Ctx& c) {
 }
 
 // Reads optional field `name` of `obj` with `getter` into `out` (left unset when absent/null).
-#define LF_OPT_FIELD(out, obj, name, getter, ctx)                  \
-  do {                                                              \
+#define LF_OPT_FIELD(out, obj, name, getter, ctx)                      \
+  do {                                                                 \
     LF_ASSIGN_OR_RETURN(const json* f_, Field(obj, name, ctx, false)); \
-    if (f_ != nullptr) {                                            \
-      LF_ASSIGN_OR_RETURN(out, getter(*f_, name, ctx));             \
-    }                                                               \
+    if (f_ != nullptr) {                                               \
+      LF_ASSIGN_OR_RETURN(out, getter(*f_, name, ctx));                \
+    }                                                                  \
   } while (0)
 
 Result<Protocol> ParseProtocol(const json& o, const Ctx& c) {
@@ -322,7 +319,8 @@ CommitInfo ParseCommitInfo(const json& o) {
     std::map<std::string, std::string> out;
     auto it = o.find(k);
     if (it == o.end() || !it->is_object()) return out;
-    for (const auto& [key, v] : it->items()) out[key] = v.is_string() ? v.get<std::string>() : v.dump();
+    for (const auto& [key, v] : it->items())
+      out[key] = v.is_string() ? v.get<std::string>() : v.dump();
     return out;
   };
   auto it = o.find("timestamp");
@@ -419,8 +417,8 @@ std::string EncodePath(std::string_view path) {
   out.reserve(path.size());
   for (char ch : path) {
     auto u = static_cast<unsigned char>(ch);
-    bool keep = std::isalnum(u) != 0 || std::string_view("-_.!~*'();:$&+,=@/").find(ch) !=
-                                            std::string_view::npos;
+    bool keep = std::isalnum(u) != 0 ||
+                std::string_view("-_.!~*'();:$&+,=@/").find(ch) != std::string_view::npos;
     if (u >= 0x80) keep = false;
     if (keep) {
       out += ch;

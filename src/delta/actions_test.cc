@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace lanceflow::delta {
 namespace {
@@ -72,8 +71,9 @@ TEST(DeltaActions, AddAndRemoveShapes) {
 
 TEST(DeltaActions, TxnAndCommitInfo) {
   json j = Line(AppTransaction{"lanceflow:docs", 42, 1700000000500});
-  EXPECT_EQ(j, json::parse(
-                   R"({"txn":{"appId":"lanceflow:docs","version":42,"lastUpdated":1700000000500}})"));
+  EXPECT_EQ(j,
+            json::parse(
+                R"({"txn":{"appId":"lanceflow:docs","version":42,"lastUpdated":1700000000500}})"));
   EXPECT_FALSE(SerializeAction(AppTransaction{"", 1, std::nullopt}).ok());
   CommitInfo ci;
   ci.timestamp = 5;
@@ -113,11 +113,14 @@ TEST(DeltaActions, CommitRoundTrip) {
 
 TEST(DeltaActions, ParseIgnoresUnknownActionsAndFields) {
   std::string text =
-      R"({"cdc":{"path":"x"}})" "\n"
+      R"({"cdc":{"path":"x"}})"
+      "\n"
       "\n"
       R"({"add":{"path":"a.parquet","partitionValues":{},"size":1,"modificationTime":2,)"
-      R"("dataChange":true,"futureField":[1,2]}})" "\n"
-      R"({"domainMetadata":{"domain":"d","configuration":"{}","removed":false}})" "\n";
+      R"("dataChange":true,"futureField":[1,2]}})"
+      "\n"
+      R"({"domainMetadata":{"domain":"d","configuration":"{}","removed":false}})"
+      "\n";
   auto out = ParseCommit(text, "f");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->size(), 1u);
@@ -141,7 +144,8 @@ TEST(DeltaActions, ParseRefusesBrokenActionsNamingFileAndLine) {
       {R"({"add":{"path":"a%zz","partitionValues":{},"size":1,"modificationTime":2,"dataChange":true}})",
        "malformed %-escape"},
       {R"({"remove":{"path":"a"}})", "f line 2: remove: missing required field 'dataChange'"},
-      {R"({"txn":{"appId":"a","version":1.5}})", "f line 2: txn: field 'version' is not an integer"},
+      {R"({"txn":{"appId":"a","version":1.5}})",
+       "f line 2: txn: field 'version' is not an integer"},
       {R"({"protocol":{"minReaderVersion":0,"minWriterVersion":2}})",
        "field 'minReaderVersion' is out of range"},
       {R"({"metaData":{"id":"x","format":{"provider":"parquet"},"partitionColumns":[]}})",

@@ -28,7 +28,7 @@ bool IsDigits(std::string_view s) {
 }
 
 struct LogListing {
-  std::vector<int64_t> versions;          // commit files, ascending
+  std::vector<int64_t> versions;  // commit files, ascending
   std::vector<int64_t> checkpoint_versions;
   bool has_last_checkpoint = false;
 };
@@ -284,8 +284,9 @@ Status DeltaTable::CheckReadable(const Protocol& p) {
     return CheckFeatures(p.reader_features, {"timestampNtz", "vacuumProtocolCheck"}, "reader");
   }
   if (p.min_reader_version == 2) {
-    return Status::NotImplemented("Delta table needs reader version 2 (column mapping), "
-                                  "which is not supported");
+    return Status::NotImplemented(
+        "Delta table needs reader version 2 (column mapping), "
+        "which is not supported");
   }
   return Status::NotImplemented("Delta table needs reader version " +
                                 std::to_string(p.min_reader_version) + ", which is not supported");
@@ -306,13 +307,15 @@ Status DeltaTable::CheckWritable(const Protocol& p, const Metadata& m) {
   // Writer version 2 obliges honouring column invariants, which are SQL expressions lanceflow
   // does not evaluate: refuse a schema that declares any.
   if (m.schema_string.find("delta.invariants") != std::string::npos) {
-    return Status::NotImplemented("Delta table declares column invariants (delta.invariants), "
-                                  "which lanceflow cannot enforce");
+    return Status::NotImplemented(
+        "Delta table declares column invariants (delta.invariants), "
+        "which lanceflow cannot enforce");
   }
   auto cdf = m.configuration.find("delta.enableChangeDataFeed");
   if (cdf != m.configuration.end() && cdf->second == "true") {
-    return Status::NotImplemented("Delta table has the change data feed enabled, "
-                                  "which lanceflow cannot write");
+    return Status::NotImplemented(
+        "Delta table has the change data feed enabled, "
+        "which lanceflow cannot write");
   }
   if (m.format.provider != "parquet") {
     return Status::NotImplemented("Delta table format '" + m.format.provider +
@@ -410,9 +413,8 @@ Result<Snapshot> DeltaTable::Replay(const Snapshot* base, std::optional<int64_t>
   }
   int64_t target = version ? *version : l.versions.back();
   if (target < 0 || target > l.versions.back()) {
-    return Status::NotFound("Delta table '" + root_ + "' has no version " +
-                            std::to_string(target) + " (latest is " +
-                            std::to_string(l.versions.back()) + ")");
+    return Status::NotFound("Delta table '" + root_ + "' has no version " + std::to_string(target) +
+                            " (latest is " + std::to_string(l.versions.back()) + ")");
   }
   if (base != nullptr && base->version > l.versions.back()) {
     return Status::Corrupt("Delta table '" + root_ + "': log ends at version " +
@@ -477,8 +479,7 @@ Result<Snapshot> DeltaTable::Replay(const Snapshot* base, std::optional<int64_t>
     }
     if (*it == 0 && (!have_protocol || !have_metadata)) {
       return Status::Corrupt("Delta table '" + root_ + "': version 0 lacks " +
-                             std::string(!have_protocol ? "a protocol" : "a metaData") +
-                             " action");
+                             std::string(!have_protocol ? "a protocol" : "a metaData") + " action");
     }
     snap.version = *it;
   }
@@ -501,15 +502,15 @@ Result<CommitResult> DeltaTable::TryCommitVersion(int64_t version,
     struct stat st;
     std::string prev = root_ + "/" + CommitFileName(version - 1);
     if (stat(prev.c_str(), &st) != 0) {
-      return Status::Invalid("commit: cannot write version " + std::to_string(version) +
-                             " of '" + root_ + "': version " + std::to_string(version - 1) +
+      return Status::Invalid("commit: cannot write version " + std::to_string(version) + " of '" +
+                             root_ + "': version " + std::to_string(version - 1) +
                              " does not exist");
     }
   }
   LF_ASSIGN_OR_RETURN(std::string text, SerializeCommit(actions));
   const std::string final_path = root_ + "/" + CommitFileName(version);
-  const std::string tmp_path = LogDir() + "/." + std::to_string(version) + "." + NewUuid() +
-                               ".json.tmp";
+  const std::string tmp_path =
+      LogDir() + "/." + std::to_string(version) + "." + NewUuid() + ".json.tmp";
   int fd = open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError(Errno("cannot create", tmp_path));
   Status st = WriteAllAndSync(fd, text, tmp_path);

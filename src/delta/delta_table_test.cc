@@ -6,9 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "lanceflow/delta/file_stats.h"
 
@@ -29,8 +28,8 @@ class DeltaTableTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   static arrow::Schema TestSchema() {
-    return arrow::Schema({arrow::MakeField("id", arrow::int64(), false),
-                          arrow::MakeField("text", arrow::utf8())});
+    return arrow::Schema(
+        {arrow::MakeField("id", arrow::int64(), false), arrow::MakeField("text", arrow::utf8())});
   }
 
   static AddFile File(const std::string& path, int64_t lo, int64_t hi) {
@@ -130,7 +129,8 @@ TEST_F(DeltaTableTest, AppendOverwriteMergeAndTxn) {
 
   // Merge: keys 15 and 25 live in b and c; rewrite them.
   std::vector<KeyColumn> cols = {{{"id"}, KeyKind::kNumber}};
-  auto picked = FilesThatMayHoldKeys(s1.files, cols, {{StatValue(int64_t{15})}, {StatValue(int64_t{25})}});
+  auto picked =
+      FilesThatMayHoldKeys(s1.files, cols, {{StatValue(int64_t{15})}, {StatValue(int64_t{25})}});
   ASSERT_TRUE(picked.ok());
   ASSERT_EQ(*picked, (std::vector<size_t>{1, 2}));
   Transaction merge(s1);
@@ -364,23 +364,32 @@ TEST_F(DeltaTableTest, LoaderRefusesUnsupportedAndBrokenLogs) {
     EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status().message();
   }
   // Readable but not writable: writer version 4 (change data feed, generated columns).
-  WriteLog(0, R"({"protocol":{"minReaderVersion":1,"minWriterVersion":4}})" "\n" + md + "\n");
+  WriteLog(0, R"({"protocol":{"minReaderVersion":1,"minWriterVersion":4}})"
+              "\n" +
+                  md + "\n");
   auto s = t->LoadSnapshot();
   ASSERT_TRUE(s.ok());
   Transaction tx(*s);
   ASSERT_TRUE(tx.SetAppTransaction("a", 1, std::nullopt).ok());
   EXPECT_EQ(t->Commit(tx).status().code(), StatusCode::kNotImplemented);
   // Version 0 without metaData.
-  WriteLog(0, R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n");
+  WriteLog(0, R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})"
+              "\n");
   EXPECT_EQ(t->LoadSnapshot().status().code(), StatusCode::kCorrupt);
   // A gap in the log.
-  WriteLog(0, R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n" + md + "\n");
-  WriteLog(2, R"({"commitInfo":{}})" "\n");
+  WriteLog(0, R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})"
+              "\n" +
+                  md + "\n");
+  WriteLog(2, R"({"commitInfo":{}})"
+              "\n");
   s = t->LoadSnapshot();
   EXPECT_EQ(s.status().code(), StatusCode::kCorrupt);
   EXPECT_NE(s.status().message().find("version 1 is missing"), std::string::npos);
   // A live file with a deletion vector.
-  WriteLog(1, R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"u"}}})" "\n");
+  WriteLog(
+      1,
+      R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"u"}}})"
+      "\n");
   fs::remove(root_ + "/" + CommitFileName(2));
   EXPECT_EQ(t->LoadSnapshot().status().code(), StatusCode::kNotImplemented);
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 namespace lanceflow::delta {
@@ -137,8 +136,7 @@ std::optional<Norm> NormalizeBound(const std::optional<StatValue>& v, KeyKind ki
     return Norm(is_max ? m + 999 : m);
   }
   auto n = NormalizeKey(*v, kind);
-  if (n && std::holds_alternative<long double>(*n) &&
-      !std::isfinite(std::get<long double>(*n))) {
+  if (n && std::holds_alternative<long double>(*n) && !std::isfinite(std::get<long double>(*n))) {
     return std::nullopt;
   }
   return n;
@@ -150,9 +148,9 @@ bool Less(const Norm& a, const Norm& b) {
   // Unsigned byte order, as the Parquet and Delta statistics use.
   const auto& x = std::get<1>(a);
   const auto& y = std::get<1>(b);
-  return std::lexicographical_compare(
-      x.begin(), x.end(), y.begin(), y.end(),
-      [](char c1, char c2) { return static_cast<unsigned char>(c1) < static_cast<unsigned char>(c2); });
+  return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end(), [](char c1, char c2) {
+    return static_cast<unsigned char>(c1) < static_cast<unsigned char>(c2);
+  });
 }
 
 struct ColumnBounds {
@@ -259,7 +257,8 @@ Result<FileStats> ParseFileStats(std::string_view text) {
   for (const auto& [name, which] : parts) {
     auto p = j.find(name);
     if (p == j.end() || p->is_null()) continue;
-    if (!p->is_object()) return Status::Corrupt(std::string("stats: ") + name + " is not an object");
+    if (!p->is_object())
+      return Status::Corrupt(std::string("stats: ") + name + " is not an object");
     ColumnPath path;
     LF_RETURN_NOT_OK(Flatten(*p, path, which, out, index));
   }
@@ -271,8 +270,8 @@ Result<int64_t> ParseStatsTimestampMicros(std::string_view s) {
   int64_t y, mo, d, h, mi, sec;
   if (!ParseDigits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !ParseDigits(s, 5, 2, &mo) ||
       s[7] != '-' || !ParseDigits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') ||
-      !ParseDigits(s, 11, 2, &h) || s[13] != ':' || !ParseDigits(s, 14, 2, &mi) ||
-      s[16] != ':' || !ParseDigits(s, 17, 2, &sec)) {
+      !ParseDigits(s, 11, 2, &h) || s[13] != ':' || !ParseDigits(s, 14, 2, &mi) || s[16] != ':' ||
+      !ParseDigits(s, 17, 2, &sec)) {
     return bad();
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad();
@@ -367,12 +366,14 @@ Result<std::vector<size_t>> FilesThatMayHoldKeys(const std::vector<AddFile>& fil
       const ColumnBounds& b0 = bounds[0];
       const Norm& kind0 = *sorted.front().comps[0];
       if (b0.min && b0.min->index() == kind0.index()) {
-        first = std::lower_bound(sorted.begin(), sorted.end(), *b0.min,
-                                 [](const NormKey& k, const Norm& v) { return Less(*k.comps[0], v); });
+        first =
+            std::lower_bound(sorted.begin(), sorted.end(), *b0.min,
+                             [](const NormKey& k, const Norm& v) { return Less(*k.comps[0], v); });
       }
       if (b0.max && b0.max->index() == kind0.index()) {
-        last = std::upper_bound(first, sorted.end(), *b0.max,
-                                [](const Norm& v, const NormKey& k) { return Less(v, *k.comps[0]); });
+        last = std::upper_bound(first, sorted.end(), *b0.max, [](const Norm& v, const NormKey& k) {
+          return Less(v, *k.comps[0]);
+        });
       }
       candidate = std::any_of(first, last, holds);
     }

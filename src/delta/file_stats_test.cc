@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 namespace lanceflow::delta {
@@ -36,10 +35,12 @@ TEST(DeltaFileStats, ToJsonNestsLikeTheSchema) {
 TEST(DeltaFileStats, ExtremesStayExactAndNonFiniteIsDropped) {
   FileStats s;
   s.num_records = 2;
-  s.columns.push_back({{"i"}, StatValue(std::numeric_limits<int64_t>::min()),
-                       StatValue(std::numeric_limits<int64_t>::max()), 0});
-  s.columns.push_back({{"f"}, StatValue(-std::numeric_limits<double>::infinity()),
-                       StatValue(1.0), 0});
+  s.columns.push_back({{"i"},
+                       StatValue(std::numeric_limits<int64_t>::min()),
+                       StatValue(std::numeric_limits<int64_t>::max()),
+                       0});
+  s.columns.push_back(
+      {{"f"}, StatValue(-std::numeric_limits<double>::infinity()), StatValue(1.0), 0});
   auto back = ParseFileStats(*s.ToJson());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(std::get<int64_t>(*back->Find({"i"})->min), std::numeric_limits<int64_t>::min());
@@ -109,8 +110,12 @@ KeyTuple K(int64_t v) { return {StatValue(v)}; }
 
 TEST(DeltaKeyPruning, IntegerRanges) {
   std::vector<AddFile> files = {
-      FileWithStats("a", R"({"numRecords":10,"minValues":{"id":0},"maxValues":{"id":9},"nullCount":{"id":0}})"),
-      FileWithStats("b", R"({"numRecords":10,"minValues":{"id":10},"maxValues":{"id":19},"nullCount":{"id":0}})"),
+      FileWithStats(
+          "a",
+          R"({"numRecords":10,"minValues":{"id":0},"maxValues":{"id":9},"nullCount":{"id":0}})"),
+      FileWithStats(
+          "b",
+          R"({"numRecords":10,"minValues":{"id":10},"maxValues":{"id":19},"nullCount":{"id":0}})"),
       FileWithStats("c", ""),  // no stats: always a candidate
       FileWithStats("d", R"({"numRecords":4,"nullCount":{"id":0}})"),  // no bounds
       FileWithStats("e", R"({"numRecords":0,"minValues":{},"maxValues":{},"nullCount":{}})"),
@@ -126,8 +131,7 @@ TEST(DeltaKeyPruning, IntegerRanges) {
   // Null keys match only files that have nulls (or unknown null counts).
   EXPECT_EQ(Pick(files, cols, {{std::nullopt}}), (std::vector<size_t>{2}));
   // A key of the wrong kind cannot be ruled out anywhere.
-  EXPECT_EQ(Pick(files, cols, {{StatValue(std::string("5"))}}),
-            (std::vector<size_t>{0, 1, 2, 3}));
+  EXPECT_EQ(Pick(files, cols, {{StatValue(std::string("5"))}}), (std::vector<size_t>{0, 1, 2, 3}));
 }
 
 TEST(DeltaKeyPruning, ExhaustiveAgainstBruteForce) {
@@ -144,10 +148,10 @@ TEST(DeltaKeyPruning, ExhaustiveAgainstBruteForce) {
     int64_t lo = rnd(1000) - 500;
     int64_t hi = lo + rnd(60);
     ranges.emplace_back(lo, hi);
-    files.push_back(FileWithStats(std::to_string(i),
-                                  R"({"numRecords":1,"minValues":{"k":)" + std::to_string(lo) +
-                                      R"(},"maxValues":{"k":)" + std::to_string(hi) +
-                                      R"(},"nullCount":{"k":0}})"));
+    files.push_back(
+        FileWithStats(std::to_string(i), R"({"numRecords":1,"minValues":{"k":)" +
+                                             std::to_string(lo) + R"(},"maxValues":{"k":)" +
+                                             std::to_string(hi) + R"(},"nullCount":{"k":0}})"));
   }
   for (int round = 0; round < 20; ++round) {
     std::vector<KeyTuple> keys;
@@ -193,8 +197,8 @@ TEST(DeltaKeyPruning, StringsCompositeAndNested) {
 }
 
 TEST(DeltaKeyPruning, TimestampsWidenTheMillisecondMax) {
-  std::vector<AddFile> files = {FileWithStats(
-      "a", R"({"numRecords":2,"minValues":{"t":"2024-01-01T00:00:00.000Z"},
+  std::vector<AddFile> files = {
+      FileWithStats("a", R"({"numRecords":2,"minValues":{"t":"2024-01-01T00:00:00.000Z"},
                "maxValues":{"t":"2024-01-01T00:00:01.500Z"},"nullCount":{"t":0}})")};
   std::vector<KeyColumn> cols = {{{"t"}, KeyKind::kTimestamp}};
   const int64_t base = 1704067200000000;

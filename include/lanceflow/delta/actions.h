@@ -68,7 +68,7 @@ struct AddFile {
 };
 
 struct RemoveFile {
-  std::string path;  // decoded, as for AddFile
+  std::string path;                           // decoded, as for AddFile
   std::optional<int64_t> deletion_timestamp;  // milliseconds since the epoch
   bool data_change = true;
   std::optional<bool> extended_file_metadata;
