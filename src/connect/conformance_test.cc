@@ -165,7 +165,8 @@ TEST(ConnectConformance, T3ToT13EveryTable) {
       ASSERT_TRUE(meta["cursor_field"].is_string());
       EXPECT_TRUE(names.count(meta["cursor_field"]));
     }
-    // T7: cdc_with_deletes is never reported, so read_table_deletes is not required.
+    // T7: these tables are not configured cdc_with_deletes, so read_table_deletes is not
+    // required (tests/golden/connect_deletes covers it in read_deletes_test.cc).
     EXPECT_NE(meta["ingestion_type"], "cdc_with_deletes");
     // T8/T11: read from {} and feed offsets back until two are equal, within 50 calls.
     std::string offset = "{}";
@@ -226,7 +227,7 @@ TEST(ConnectConformance, T3ToT13EveryTable) {
       for (const auto& r : all) ids.insert(r["id"].get<int64_t>());
       EXPECT_EQ(ids.size(), want.size());
     }
-    // T13: deletes are not offered.
+    // T13: deletes are refused for tables not configured cdc_with_deletes.
     EXPECT_FALSE(c->ReadTableDeletes(table, "{}", o).ok());
   }
 }

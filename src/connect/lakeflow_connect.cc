@@ -24,12 +24,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <queue>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "lanceflow/arrow/builder.h"
+#include "lanceflow/arrow/json_writer.h"
 #include "lanceflow/arrow/take.h"
 #include "lanceflow/connect/spark_schema.h"
 #include "lanceflow/core/log.h"
@@ -43,6 +45,10 @@ using ojson = nlohmann::ordered_json;
 using arrow::TypeId;
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+bool IsCdc(IngestionType t) {
+  return t == IngestionType::kCdc || t == IngestionType::kCdcWithDeletes;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Offsets
@@ -321,6 +327,7 @@ const char* IngestionTypeName(IngestionType type) {
   switch (type) {
     case IngestionType::kSnapshot: return "snapshot";
     case IngestionType::kCdc: return "cdc";
+    case IngestionType::kCdcWithDeletes: return "cdc_with_deletes";
     case IngestionType::kAppend: return "append";
   }
   return "snapshot";
@@ -379,6 +386,20 @@ Result<ResolvedTable> Resolve(source::Source* src, const std::string& table, uin
   if (incremental && !r.options.cursor_field) {
     return Status::Invalid(where + std::string(IngestionTypeName(r.type)) +
                            " ingestion needs option cursor_field");
+  }
+  if (r.type == IngestionType::kCdcWithDeletes) {
+    if (r.options.primary_keys.empty()) {
+      return Status::Invalid(where + "cdc_with_deletes ingestion needs option primary_keys");
+    }
+    // Deletes are found by physical row place; refuse up front where the source has none.
+    source::ScanOptions probe;
+    probe.columns = {*r.options.cursor_field};
+    probe.limit = 0;
+    auto scan = src->OpenChangeScan(table, version, version, source::RowChange::kRemoved, probe);
+    if (!scan.ok() && scan.status().code() == StatusCode::kNotImplemented) {
+      return Status::NotImplemented(where + "cdc_with_deletes is not supported by this source: " +
+                                    scan.status().message());
+    }
   }
   // Output columns: as listed, else the schema's; incremental reads need the cursor and keys.
   r.output_columns = r.options.columns;
@@ -502,7 +523,7 @@ Result<ResolvedTable> Resolve(source::Source* src, const std::string& table, uin
     }
     // Exact batches: cdc with top-level keys of orderable types (unique per version, as
     // apply_changes assumes). Append never splits a run of equal cursors.
-    if (r.type == IngestionType::kCdc && !r.options.primary_keys.empty()) {
+    if (IsCdc(r.type) && !r.options.primary_keys.empty()) {
       r.tie_break = true;
       for (const auto& k : r.options.primary_keys) {
         int i = k.parts.size() == 1 ? r.output_schema->GetFieldIndex(k.parts[0]) : -1;
@@ -880,16 +901,200 @@ Result<TableMetadata> LakeflowConnect::ReadTableMetadata(const std::string& tabl
   return m;
 }
 
+namespace {
+
+// The JSON text of the key of row `i`: the values of the key paths (struct fields walked).
+// Invalid when a key is null (keys must identify rows).
+Result<std::string> KeyText(const ResolvedTable& t, const arrow::RecordBatch& b,
+                            const std::vector<std::vector<int>>& key_paths, int64_t i) {
+  std::string out = "[";
+  for (size_t k = 0; k < key_paths.size(); ++k) {
+    const arrow::ArrayData* a = b.column(key_paths[k][0]).get();
+    int64_t row = i;
+    bool null = a->IsNull(row);
+    for (size_t d = 1; d < key_paths[k].size() && !null; ++d) {
+      row += a->offset;
+      a = a->children[static_cast<size_t>(key_paths[k][d])].get();
+      null = a->IsNull(row);
+    }
+    if (null) {
+      return Status::Invalid("table " + Quote(t.name) + ": primary key " +
+                             Quote(t.options.primary_keys[k].ToDottedString()) +
+                             " is null in a deleted row");
+    }
+    if (k > 0) out += ',';
+    LF_RETURN_NOT_OK(arrow::AppendJsonValue(*a, row, &out));
+  }
+  out += ']';
+  return out;
+}
+
+// Hands out record batches held in memory.
+class BatchListReader : public arrow::RecordBatchReader {
+ public:
+  BatchListReader(arrow::SchemaPtr schema, std::vector<arrow::RecordBatchPtr> batches)
+      : schema_(std::move(schema)), batches_(std::move(batches)) {}
+  arrow::SchemaPtr schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    if (next_ >= batches_.size()) return arrow::RecordBatchPtr{};
+    return std::move(batches_[next_++]);
+  }
+
+ private:
+  arrow::SchemaPtr schema_;
+  std::vector<arrow::RecordBatchPtr> batches_;
+  size_t next_ = 0;
+};
+
+Status WithContext(const Status& st, const std::string& where, uint64_t from, uint64_t to) {
+  if (st.ok()) return st;
+  std::string msg = where + "cannot list the rows deleted between versions " +
+                    std::to_string(from) + " and " + std::to_string(to) + ": " + st.message();
+  if (st.code() == StatusCode::kNotFound) {
+    msg += " (old versions cleaned up? reset the offset with a full refresh)";
+  }
+  return Status(st.code(), std::move(msg));
+}
+
+}  // namespace
+
 Result<ReadResult> LakeflowConnect::ReadTableDeletes(const std::string& table,
                                                      const std::string& start_offset,
                                                      const Options& options) {
-  (void)start_offset;
-  (void)options;
-  LF_RETURN_NOT_OK(PinnedVersion(table).status());
-  return Status::NotImplemented(
-      "table " + Quote(table) +
-      ": read_table_deletes is not supported (LanceDB keeps no log of deleted rows; use "
-      "snapshot ingestion to propagate deletes)");
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
+  const std::string where = "table " + Quote(table) + ": ";
+  if (t.type != IngestionType::kCdcWithDeletes) {
+    return Status::Invalid(where + "read_table_deletes needs ingestion_type cdc_with_deletes, "
+                                   "the table is read as " +
+                           IngestionTypeName(t.type));
+  }
+  if (t.options.primary_keys.empty()) {
+    return Status::Invalid(where + "cdc_with_deletes needs option primary_keys");
+  }
+  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
+  if (start.cursor) {
+    return Status::Invalid(where + "the offset holds a cursor; offsets of read_table_deletes "
+                                   "hold only a version (was a read_table offset passed?)");
+  }
+  if (start.version && *start.version > version) {
+    return Status::Invalid(where + "the offset was read at version " +
+                           std::to_string(*start.version) + " but the latest version is " +
+                           std::to_string(version) +
+                           " (table recreated?); reset the offset with a full refresh");
+  }
+  // Records: the top-level columns holding the keys, then the cursor column.
+  std::vector<std::string> columns;
+  auto add_column = [&](const std::string& name) {
+    if (std::find(columns.begin(), columns.end(), name) == columns.end()) {
+      columns.push_back(name);
+    }
+  };
+  for (const auto& k : t.options.primary_keys) add_column(k.parts[0]);
+  add_column(*t.options.cursor_field);
+  std::vector<arrow::FieldPtr> fields;
+  for (const auto& n : columns) {
+    fields.push_back(t.output_schema->field(t.output_schema->GetFieldIndex(n)));
+  }
+  auto schema = std::make_shared<const arrow::Schema>(std::move(fields));
+  // Key paths as child indices, from the pinned schema (struct members are matched by name).
+  std::vector<std::vector<int>> key_paths;
+  for (const auto& k : t.options.primary_keys) {
+    std::vector<int> path{static_cast<int>(
+        std::find(columns.begin(), columns.end(), k.parts[0]) - columns.begin())};
+    const arrow::DataType* type = schema->field(path[0])->type.get();
+    for (size_t d = 1; d < k.parts.size(); ++d) {
+      int child = -1;
+      for (int c = 0; c < static_cast<int>(type->children().size()); ++c) {
+        if (type->children()[static_cast<size_t>(c)]->name == k.parts[d]) child = c;
+      }
+      if (child < 0) {
+        return Status::NotFound(where + "primary key " + Quote(k.ToDottedString()) +
+                                " is not a column of the table");
+      }
+      path.push_back(child);
+      type = type->children()[static_cast<size_t>(child)]->type.get();
+    }
+    key_paths.push_back(std::move(path));
+  }
+  ojson end = ojson::object();
+  end["version"] = version;
+  // The first read starts the log at the pinned version: nothing was deleted before it.
+  if (!start.version) {
+    return ReadResult{std::make_unique<EmptyReader>(schema), end.dump()};
+  }
+  if (*start.version == version) {
+    return ReadResult{std::make_unique<EmptyReader>(schema), start.canonical};
+  }
+  const uint64_t from = *start.version;
+
+  // Candidates: rows live at `from` whose place is gone at `version`, read at `from`.
+  source::ScanOptions so;
+  so.columns = columns;
+  so.filter = FilterText(t.options.filter);
+  so.batch_rows = t.options.batch_size;
+  auto removed = source_->OpenChangeScan(table, from, version, source::RowChange::kRemoved, so);
+  LF_RETURN_NOT_OK(WithContext(removed.status(), where, from, version));
+  std::vector<arrow::RecordBatchPtr> batches;
+  std::map<std::string, std::pair<size_t, int64_t>> candidates;  // key -> (batch, row)
+  for (;;) {
+    auto next = removed->reader->Next();
+    LF_RETURN_NOT_OK(WithContext(next.status(), where, from, version));
+    arrow::RecordBatchPtr b = std::move(next).value();
+    if (!b) break;
+    if (b->num_rows() == 0) continue;
+    for (int64_t i = 0; i < b->num_rows(); ++i) {
+      LF_ASSIGN_OR_RETURN(std::string key, KeyText(t, *b, key_paths, i));
+      candidates[std::move(key)] = {batches.size(), i};
+    }
+    batches.push_back(std::move(b));
+  }
+  if (!candidates.empty()) {
+    // Keys written into new places (updates, merge_insert, compaction, re-inserts) still exist.
+    source::ScanOptions ao;
+    for (const auto& k : t.options.primary_keys) {
+      if (std::find(ao.columns.begin(), ao.columns.end(), k.parts[0]) == ao.columns.end()) {
+        ao.columns.push_back(k.parts[0]);
+      }
+    }
+    ao.batch_rows = t.options.batch_size;
+    auto added = source_->OpenChangeScan(table, from, version, source::RowChange::kAdded, ao);
+    LF_RETURN_NOT_OK(WithContext(added.status(), where, from, version));
+    std::vector<std::vector<int>> added_paths = key_paths;
+    for (size_t k = 0; k < key_paths.size(); ++k) {
+      added_paths[k][0] = static_cast<int>(
+          std::find(ao.columns.begin(), ao.columns.end(), t.options.primary_keys[k].parts[0]) -
+          ao.columns.begin());
+    }
+    for (;;) {
+      auto next = added->reader->Next();
+      LF_RETURN_NOT_OK(WithContext(next.status(), where, from, version));
+      arrow::RecordBatchPtr b = std::move(next).value();
+      if (!b) break;
+      for (int64_t i = 0; i < b->num_rows() && !candidates.empty(); ++i) {
+        LF_ASSIGN_OR_RETURN(std::string key, KeyText(t, *b, added_paths, i));
+        candidates.erase(key);
+      }
+    }
+  }
+  // The deleted keys, in the order they were read.
+  std::vector<std::vector<int64_t>> rows(batches.size());
+  for (const auto& [key, at] : candidates) rows[at.first].push_back(at.second);
+  std::vector<arrow::RecordBatchPtr> out;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    if (rows[i].empty()) continue;
+    std::sort(rows[i].begin(), rows[i].end());
+    LF_ASSIGN_OR_RETURN(auto taken, arrow::TakeRecordBatch(*batches[i], rows[i].data(),
+                                                           static_cast<int64_t>(rows[i].size())));
+    out.push_back(std::make_shared<arrow::RecordBatch>(schema, taken->num_rows(),
+                                                       taken->columns()));
+  }
+  batches.clear();
+  return ReadResult{
+      std::make_unique<OutputReader>(std::make_unique<BatchListReader>(schema, std::move(out)),
+                                     schema, t.options.batch_size, table,
+                                     !t.options.uint64_as_decimal),
+      end.dump()};
 }
 
 Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
@@ -960,7 +1165,7 @@ Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
     }
     // Late-arriving rows: after new commits, look back once (the version in the offset moves
     // to the pinned one with the first non-empty batch).
-    if (t.type == IngestionType::kCdc && (t.options.lookback_seconds || t.options.lookback) &&
+    if (IsCdc(t.type) && (t.options.lookback_seconds || t.options.lookback) &&
         start.version.value_or(0) < version) {
       auto back = LookBack(t, p.at.cursor);
       if (back) {

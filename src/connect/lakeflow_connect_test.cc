@@ -99,8 +99,12 @@ TEST(ConnectOptions, ValidationErrorsAreOneLineAndNameTheOption) {
       {{{"batch_size", "10001"}}, "option batch_size"},
       {{{"batch_size", "12abc"}}, "option batch_size"},
       {{{"max_records_per_batch", "-1"}}, "option max_records_per_batch"},
-      {{{"ingestion_type", "stream"}}, "option ingestion_type: must be snapshot, cdc or append"},
-      {{{"ingestion_type", "cdc_with_deletes"}}, "cdc_with_deletes is not supported"},
+      {{{"ingestion_type", "stream"}},
+       "option ingestion_type: must be snapshot, cdc, cdc_with_deletes or append"},
+      {{{"ingestion_type", "cdc_with_deletes"}, {"cursor_field", "ts"}},
+       "cdc_with_deletes ingestion needs option primary_keys"},
+      {{{"ingestion_type", "cdc_with_deletes"}, {"cursor_field", "ts"}, {"primary_keys", "id"}},
+       "cdc_with_deletes is not supported by this source"},
       {{{"primary_keys", "[1]"}}, "option primary_keys: every item"},
       {{{"primary_keys", "[\"id\""}}, "option primary_keys: not a JSON list"},
       {{{"primary_keys", "a b"}}, "option primary_keys: column path"},
@@ -160,7 +164,15 @@ TEST(ConnectMetadata, DefaultsAndDeterminism) {
   EXPECT_FALSE(c.ReadTableDeletes(bad, "{}", {}).ok());
   auto del = c.ReadTableDeletes("t", "{}", {});
   ASSERT_FALSE(del.ok());
-  EXPECT_EQ(del.status().code(), StatusCode::kNotImplemented);
+  EXPECT_EQ(del.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(del.status().message().find("needs ingestion_type cdc_with_deletes"),
+            std::string::npos)
+      << del.status().ToString();
+  // A source without physical row places cannot list deletes.
+  del = c.ReadTableDeletes("t", "{}", {{"ingestion_type", "cdc_with_deletes"},
+                                       {"cursor_field", "ts"}, {"primary_keys", "id"}});
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(del.status().code(), StatusCode::kNotImplemented) << del.status().ToString();
 }
 
 TEST(ConnectSchema, UInt64BeyondLongFailsNamingTableColumnValue) {

@@ -98,11 +98,10 @@ Result<TableOptions> ParseTableOptions(const Options& options) {
     } else if (t == "append") {
       o.ingestion_type = IngestionType::kAppend;
     } else if (t == "cdc_with_deletes") {
-      return Status::Invalid(
-          "option ingestion_type: cdc_with_deletes is not supported (LanceDB keeps no log of "
-          "deleted rows; use snapshot to propagate deletes)");
+      o.ingestion_type = IngestionType::kCdcWithDeletes;
     } else if (!t.empty()) {
-      return Status::Invalid("option ingestion_type: must be snapshot, cdc or append, got " +
+      return Status::Invalid(
+          "option ingestion_type: must be snapshot, cdc, cdc_with_deletes or append, got " +
                              Shown(*v));
     }
   }
@@ -192,7 +191,8 @@ Result<TableOptions> ParseTableOptions(const Options& options) {
   if (auto* v = get("uint64_as_decimal")) {
     LF_ASSIGN_OR_RETURN(o.uint64_as_decimal, ParseBool("uint64_as_decimal", *v));
   }
-  if ((o.lookback_seconds || o.lookback) && o.EffectiveIngestionType() != IngestionType::kCdc) {
+  if ((o.lookback_seconds || o.lookback) && o.EffectiveIngestionType() != IngestionType::kCdc &&
+      o.EffectiveIngestionType() != IngestionType::kCdcWithDeletes) {
     return Status::Invalid(
         "option lookback: only cdc tables may look back (re-read rows would be appended twice)");
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <future>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
@@ -76,6 +77,7 @@ struct ScanPlan {
   int64_t limit = -1;
   int64_t batch_rows = kDefaultBatchRows;
   bool stable_row_ids = false;
+  std::shared_ptr<const RowSelection> selection;  // null = every row
 };
 
 // The decoding state of one fragment.
@@ -83,6 +85,7 @@ struct FragmentState {
   const Fragment* fragment = nullptr;
   uint64_t num_rows = 0;
   DeletionVector deletions;
+  const std::vector<uint32_t>* selected = nullptr;  // null = every row
   std::vector<uint64_t> row_ids;      // stable row ids, when needed
   std::vector<uint64_t> created_at;   // when needed
   std::vector<uint64_t> updated_at;   // when needed
@@ -238,13 +241,34 @@ class LocalScanReader : public arrow::RecordBatchReader {
     for (;;) {
       if (!state_ || state_->pos >= state_->num_rows) {
         if (next_fragment_ >= plan_.dataset->fragments().size()) return Status::OK();
-        LF_ASSIGN_OR_RETURN(state_, OpenFragment(plan_.dataset->fragments()[next_fragment_]));
+        const Fragment& frag = plan_.dataset->fragments()[next_fragment_];
         ++next_fragment_;
+        const std::vector<uint32_t>* selected = nullptr;
+        if (plan_.selection) {
+          auto it = plan_.selection->fragments.find(frag.id);
+          if (it == plan_.selection->fragments.end()) continue;
+          if (it->second) {
+            if (it->second->empty()) continue;
+            selected = &*it->second;
+          }
+        }
+        LF_ASSIGN_OR_RETURN(state_, OpenFragment(frag));
+        state_->selected = selected;
         continue;
       }
       uint64_t begin = state_->pos;
+      if (state_->selected) {
+        // Jump to the next selected row.
+        const auto& sel = *state_->selected;
+        auto it = std::lower_bound(sel.begin(), sel.end(), begin);
+        if (it == sel.end() || *it >= state_->num_rows) {
+          state_->pos = state_->num_rows;
+          continue;
+        }
+        begin = *it;
+      }
       uint64_t rows = static_cast<uint64_t>(plan_.batch_rows);
-      if (plan_.limit >= 0 && !plan_.filter && state_->deletions.empty()) {
+      if (plan_.limit >= 0 && !plan_.filter && state_->deletions.empty() && !state_->selected) {
         // Without filter or deletions every row is emitted: read no more than needed.
         rows = std::min<uint64_t>(rows, static_cast<uint64_t>(
                                             std::max<int64_t>(plan_.limit - emitted_, 1)));
@@ -268,6 +292,14 @@ class LocalScanReader : public arrow::RecordBatchReader {
   }
 
   static bool AllDeleted(const FragmentState& s, uint64_t begin, uint64_t end) {
+    if (s.selected) {
+      const auto& sel = *s.selected;
+      for (auto it = std::lower_bound(sel.begin(), sel.end(), begin);
+           it != sel.end() && *it < end; ++it) {
+        if (!s.deletions.Contains(*it)) return false;
+      }
+      return true;
+    }
     const auto& d = s.deletions.offsets();
     auto lo = std::lower_bound(d.begin(), d.end(), static_cast<uint32_t>(begin));
     auto hi = std::lower_bound(d.begin(), d.end(), static_cast<uint32_t>(end));
@@ -429,7 +461,15 @@ class LocalScanReader : public arrow::RecordBatchReader {
     // Rows to keep: live rows, then those the filter selects.
     std::vector<int64_t> keep;
     bool keep_all = true;
-    {
+    if (s.selected) {
+      keep_all = false;
+      const auto& sel = *s.selected;
+      for (auto it = std::lower_bound(sel.begin(), sel.end(), p.begin);
+           it != sel.end() && *it < p.end; ++it) {
+        if (!s.deletions.Contains(*it)) keep.push_back(static_cast<int64_t>(*it - p.begin));
+      }
+      if (keep.empty()) return arrow::RecordBatchPtr();
+    } else {
       const auto& d = s.deletions.offsets();
       auto it = std::lower_bound(d.begin(), d.end(), static_cast<uint32_t>(p.begin));
       if (it != d.end() && *it < p.end) {
@@ -620,11 +660,73 @@ Result<source::Scan> LocalSource::OpenScan(const std::string& table,
   return scan;
 }
 
+namespace {
+
+// Same fragment in two versions: same id and same first data file (overwrites may reuse ids).
+bool SameFragment(const Fragment& a, const Fragment& b) {
+  if (a.id != b.id || a.files.size() != b.files.size()) return false;
+  return a.files.empty() || a.files[0].path == b.files[0].path;
+}
+
+bool SameDeletionFile(const std::optional<DeletionFileRef>& a,
+                      const std::optional<DeletionFileRef>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->type == b->type && a->read_version == b->read_version && a->id == b->id &&
+                a->base_id == b->base_id);
+}
+
+// Offsets in `a` and not in `b` (both sorted).
+std::vector<uint32_t> Minus(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  std::vector<uint32_t> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+Result<source::Scan> LocalSource::OpenChangeScan(const std::string& table, uint64_t from_version,
+                                                 uint64_t to_version, source::RowChange side,
+                                                 const source::ScanOptions& options) {
+  if (from_version > to_version) {
+    return Status::Invalid("table " + Quoted(table) + ": change scan from version " +
+                           std::to_string(from_version) + " to the older version " +
+                           std::to_string(to_version));
+  }
+  LF_ASSIGN_OR_RETURN(auto from, OpenDataset(table, from_version));
+  LF_ASSIGN_OR_RETURN(auto to, OpenDataset(table, to_version));
+  const bool removed = side == source::RowChange::kRemoved;
+  // Rows live on `read` whose place is not live on `other`.
+  const Dataset& read = removed ? *from : *to;
+  const Dataset& other = removed ? *to : *from;
+  std::map<uint64_t, const Fragment*> other_by_id;
+  for (const Fragment& f : other.fragments()) other_by_id.emplace(f.id, &f);
+  auto selection = std::make_shared<RowSelection>();
+  for (const Fragment& f : read.fragments()) {
+    auto it = other_by_id.find(f.id);
+    if (it == other_by_id.end() || !SameFragment(f, *it->second)) {
+      selection->fragments.emplace(f.id, std::nullopt);
+      continue;
+    }
+    const Fragment& g = *it->second;
+    if (SameDeletionFile(f.deletion_file, g.deletion_file)) continue;
+    LF_ASSIGN_OR_RETURN(DeletionVector read_del, read.ReadDeletions(f));
+    LF_ASSIGN_OR_RETURN(DeletionVector other_del, other.ReadDeletions(g));
+    auto gone = Minus(other_del.offsets(), read_del.offsets());
+    if (!gone.empty()) selection->fragments.emplace(f.id, std::move(gone));
+  }
+  source::Scan scan;
+  scan.version = read.version();
+  LF_ASSIGN_OR_RETURN(scan.reader,
+                      OpenDatasetScan(removed ? from : to, table, options, std::move(selection)));
+  return scan;
+}
+
 Result<std::unique_ptr<arrow::RecordBatchReader>> OpenDatasetScan(
     std::shared_ptr<const Dataset> dataset, const std::string& table,
-    const source::ScanOptions& options) {
+    const source::ScanOptions& options, std::shared_ptr<const RowSelection> selection) {
   ScanPlan plan;
   plan.dataset = dataset;
+  plan.selection = std::move(selection);
   plan.table = table;
   plan.limit = options.limit;
   plan.batch_rows = options.batch_rows > 0 ? options.batch_rows : kDefaultBatchRows;

@@ -5,9 +5,10 @@
 //
 // Options are string maps, as the framework passes them (connection keys, secrets and framework
 // keys included; unknown keys are ignored, values are never logged). Table options:
-//   ingestion_type         snapshot | cdc | append (cdc_with_deletes is refused: LanceDB keeps
-//                          no log of deleted rows). Default: cdc when cursor_field is set, else
-//                          snapshot.
+//   ingestion_type         snapshot | cdc | cdc_with_deletes | append. Default: cdc when
+//                          cursor_field is set, else snapshot. cdc_with_deletes reads like cdc
+//                          and needs primary_keys; only sources with physical row places (local
+//                          tables) can list deletes, so it is refused for the others.
 //   primary_keys           JSON list of column paths or one bare name ("id", "[\"a\",\"b.c\"]").
 //   cursor_field           a top-level column of an orderable type: int8..int64, uint8..uint64,
 //                          utf8/large_utf8, date32/date64, timestamp (any unit and zone),
@@ -78,8 +79,9 @@ namespace lanceflow::connect {
 
 using Options = std::map<std::string, std::string>;
 
-enum class IngestionType { kSnapshot, kCdc, kAppend };
-const char* IngestionTypeName(IngestionType type);  // "snapshot", "cdc", "append"
+enum class IngestionType { kSnapshot, kCdc, kCdcWithDeletes, kAppend };
+// "snapshot", "cdc", "cdc_with_deletes", "append"
+const char* IngestionTypeName(IngestionType type);
 
 struct TableMetadata {
   std::vector<std::string> primary_keys;  // as configured (dotted paths); empty when not set
@@ -114,8 +116,18 @@ class LakeflowConnect {
   // `start_offset`: JSON text from a previous end_offset, or "", "null", "{}".
   Result<ReadResult> ReadTable(const std::string& table, const std::string& start_offset,
                                const Options& options);
-  // Always NotImplemented: LanceDB tables keep no log of deleted rows (snapshot ingestion
-  // propagates deletes instead).
+  // cdc_with_deletes tables only. The keys deleted between the offset's version and the pinned
+  // version: keys of rows live at the old version whose place is gone at the pinned one (deleted
+  // rows, rows rewritten by updates and compactions), minus the keys of rows that appeared in
+  // new places (so updates, merge_insert and compaction are not deletes, a re-insert of a
+  // deleted key cancels it). The cost follows the change (source::Source::OpenChangeScan), and
+  // so does memory: the removed rows' keys are held for the call. Records carry the columns
+  // holding the primary keys and the cursor column, with their values at the old version
+  // (filter_expression applies at the old version). One call returns every delete; the end
+  // offset is {"version": pinned}. A first read ({}) returns no records and starts the log at
+  // the pinned version. Errors: Invalid when the table is not cdc_with_deletes or the offset is
+  // not a deletes offset; NotImplemented from sources without row places (LanceDB Cloud);
+  // NotFound when the offset's version was cleaned up.
   Result<ReadResult> ReadTableDeletes(const std::string& table, const std::string& start_offset,
                                       const Options& options);
 

@@ -18,6 +18,7 @@
 // lacks (newer data file formats, unknown encodings, unknown feature flags).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,14 @@ class LocalSource : public source::Source {
   Result<std::vector<source::VersionInfo>> ListVersions(const std::string& table) override;
   Result<source::Scan> OpenScan(const std::string& table,
                                 const source::ScanOptions& options) override;
+  // Fragments are matched by id and first data file (ids may restart after an overwrite).
+  // kRemoved reads, at from_version, the rows of fragments gone at to_version plus the rows of
+  // common fragments that to_version's deletion file adds; kAdded the reverse. Only the deletion
+  // files of fragments whose deletion file changed are read. NotFound when a version no
+  // longer exists (cleaned up); Invalid when from_version > to_version.
+  Result<source::Scan> OpenChangeScan(const std::string& table, uint64_t from_version,
+                                      uint64_t to_version, source::RowChange side,
+                                      const source::ScanOptions& options) override;
 
   // Opens `table` at `version` (latest when nullopt); exposed for the connect layer.
   Result<std::shared_ptr<const Dataset>> OpenDataset(const std::string& table,
@@ -59,9 +68,19 @@ class LocalSource : public source::Source {
   Database db_;
 };
 
-// Opens a scan of one dataset version (what LocalSource::OpenScan does after opening it).
+// Restricts a dataset scan to some rows. Fragments not listed are skipped; a listed fragment
+// maps to nullopt (all its rows) or to strictly increasing row offsets. Deleted rows stay
+// excluded, as do offsets past the fragment's end.
+struct RowSelection {
+  std::map<uint64_t, std::optional<std::vector<uint32_t>>> fragments;
+};
+
+// Opens a scan of one dataset version (what LocalSource::OpenScan does after opening it),
+// optionally restricted to `selection` (null = every row). Fragments are read in the
+// manifest's order either way.
 Result<std::unique_ptr<arrow::RecordBatchReader>> OpenDatasetScan(
     std::shared_ptr<const Dataset> dataset, const std::string& table,
-    const source::ScanOptions& options);
+    const source::ScanOptions& options,
+    std::shared_ptr<const RowSelection> selection = nullptr);
 
 }  // namespace lanceflow::lance

@@ -40,6 +40,17 @@ struct ScanOptions {
   int64_t batch_rows = 0;
 };
 
+// Which side of a row-level change between two versions a change scan returns (see
+// Source::OpenChangeScan).
+enum class RowChange {
+  // Rows live at the older version whose physical place is not live at the newer one (deleted,
+  // or rewritten elsewhere by an update or a compaction), read at the older version.
+  kRemoved,
+  // Rows live at the newer version whose physical place was not live at the older one
+  // (inserted, or rewritten here by an update or a compaction), read at the newer version.
+  kAdded,
+};
+
 // A scan in progress: the batches plus the version it is pinned to.
 struct Scan {
   uint64_t version = 0;
@@ -63,6 +74,13 @@ class Source {
   // Streams the rows of one consistent table version. Unknown columns and invalid filters are
   // reported here, before any row is produced.
   virtual Result<Scan> OpenScan(const std::string& table, const ScanOptions& options) = 0;
+  // Streams the rows of `table` that changed place between `from_version` and `to_version`
+  // (from <= to), one side at a time; `options.version` is ignored, the other options apply.
+  // The cost follows the change, not the table. Scan::version is the version read. Sources
+  // without physical row places (the default) return NotImplemented.
+  virtual Result<Scan> OpenChangeScan(const std::string& table, uint64_t from_version,
+                                      uint64_t to_version, RowChange side,
+                                      const ScanOptions& options);
 };
 
 }  // namespace lanceflow::source
