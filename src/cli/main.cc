@@ -1,8 +1,12 @@
 // The lanceflow program. Exit status: 0 success, 2 usage error, 1 any other failure; errors are
 // one line on stderr starting "lanceflow: error: ", with secrets redacted.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -13,6 +17,8 @@
 #include "lanceflow/connect/lakeflow_connect.h"
 #include "lanceflow/connect/spark_schema.h"
 #include "lanceflow/core/log.h"
+#include "lanceflow/pipeline/pipeline_spec.h"
+#include "lanceflow/pipeline/runner.h"
 #include "lanceflow/source/schema_json.h"
 #include "output.h"
 #include "source_factory.h"
@@ -233,6 +239,74 @@ Status ReadTable(const SourceSpec& spec, const ReadTableArgs& args) {
   return WriteOffset(args.offset_out, offset);
 }
 
+std::string HumanBytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+// `lanceflow sync`: every table of the pipeline file; a summary on stdout, progress on stderr.
+int RunSync(const std::string& pipeline_path, const std::string& progress) {
+  auto spec = pipeline::LoadPipelineSpec(pipeline_path);
+  if (!spec.ok()) return Fail(spec.status());
+  SourceSpec src_spec;
+  src_spec.source = spec->connection.source;
+  if (!spec->connection.region.empty()) src_spec.region = spec->connection.region;
+  src_spec.host_override = spec->connection.host_override;
+  if (src_spec.host_override.empty()) {
+    if (const char* h = std::getenv("LANCEDB_HOST_OVERRIDE")) src_spec.host_override = h;
+  }
+  src_spec.api_key_env = spec->connection.api_key_env;
+  auto src = OpenSource(src_spec);
+  if (!src.ok()) return Fail(src.status());
+
+  const bool show = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
+  pipeline::RunOptions options;
+  auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  bool drew = false;
+  if (show) {
+    options.on_progress = [&](const pipeline::TableProgress& p) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::milliseconds(100)) return;
+      last = now;
+      const double rate = p.seconds > 0 ? static_cast<double>(p.rows_read) / p.seconds : 0;
+      std::fprintf(stderr, "\r\033[K%s: %lld rows, %s, %.0f rows/s", p.table.c_str(),
+                   static_cast<long long>(p.rows_read),
+                   HumanBytes(static_cast<double>(p.bytes_read)).c_str(), rate);
+      std::fflush(stderr);
+      drew = true;
+    };
+  }
+  pipeline::RunResult result =
+      pipeline::RunPipeline(*spec, std::shared_ptr<source::Source>(std::move(*src)), options);
+  if (drew) std::fprintf(stderr, "\r\033[K");
+  int failed = 0;
+  for (const auto& t : result.tables) {
+    if (!t.status.ok()) {
+      Fail(t.status);
+      ++failed;
+    }
+  }
+  std::printf("%-24s %-9s %6s %12s %12s %6s %8s %8s %9s\n", "table", "flow", "status",
+              "rows_read", "rows_written", "added", "removed", "version", "seconds");
+  for (const auto& t : result.tables) {
+    std::printf("%-24s %-9s %6s %12lld %12lld %6lld %8lld %8lld %9.2f\n",
+                t.destination_table.c_str(), t.flow.empty() ? "-" : t.flow.c_str(),
+                t.status.ok() ? "ok" : "FAILED", static_cast<long long>(t.rows_read),
+                static_cast<long long>(t.rows_written), static_cast<long long>(t.files_added),
+                static_cast<long long>(t.files_removed), static_cast<long long>(t.delta_version),
+                t.seconds);
+  }
+  std::fflush(stdout);
+  return failed == 0 ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
@@ -365,9 +439,7 @@ int Main(int argc, char** argv) {
   if (schema->parsed()) return RunSchema(spec, schema_args);
   if (read->parsed()) return Fail(Read(spec, read_args));
   if (read_table->parsed()) return Fail(ReadTable(spec, rt_args));
-  if (sync->parsed()) {
-    return Fail(Status::NotImplemented("sync is not available in this build yet"));
-  }
+  if (sync->parsed()) return RunSync(pipeline_path, progress);
   return 2;
 }
 

@@ -1,0 +1,88 @@
+// The `lanceflow sync` engine: applies a pipeline spec (pipeline_spec.h) by reading each table
+// through LakeflowConnect and writing it into a Delta table at
+// `<destination.path>/<destination_table>/` (interfaces.md "sync PIPELINE.json",
+// lakeflow-contract.md §6).
+//
+// Flows, per table (ingestion_type as the connector resolves it; APPEND_ONLY forces append):
+//   append / APPEND_ONLY  every connector batch becomes one Parquet file added in one commit.
+//   snapshot (SCD1)       when the source table version differs from the stored one, one commit
+//                         removes every live file and adds the new snapshot's files, so the
+//                         destination equals the source's current rows (deletes included).
+//   cdc (SCD1)            upsert by primary keys, latest `sequence_by` (default: cursor_field)
+//                         wins; copy-on-write: per connector batch, the live files whose key
+//                         statistics can hold a batch key are read, those that do hold one are
+//                         rewritten without the replaced rows, and the batch's rows are added,
+//                         all in one commit.
+//   SCD_TYPE_2            not implemented yet: the table fails with NotImplemented.
+//
+// Exactly once: every commit carries a `txn` action (appId "lanceflow:<source_table>", version
+// = the table's batch counter, +1 per commit) and the connector's end offset in the table
+// metadata configuration ("lanceflow.sourceOffset", with "lanceflow.sourceTable"). A run starts
+// from the offset of the last commit. Data files are written before the commit that references
+// them, so a process killed at any instant leaves either the whole batch committed or only
+// unreferenced files; the next run re-reads the batch from the committed offset.
+//
+// Tables are independent: a failure is recorded in that table's result and the others still
+// run. Assumes it is the only writer of each destination table; a concurrent commit makes the
+// table fail (nothing is overwritten).
+// Thread safety: one call at a time per destination.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lanceflow/core/result.h"
+#include "lanceflow/pipeline/pipeline_spec.h"
+#include "lanceflow/source/source.h"
+
+namespace lanceflow::pipeline {
+
+// Progress of one table, reported after every batch written.
+struct TableProgress {
+  std::string table;  // destination table
+  int64_t rows_read = 0;
+  int64_t bytes_read = 0;  // Arrow buffer bytes of the batches read
+  double seconds = 0;
+};
+
+struct RunOptions {
+  // Called after each batch (may be empty).
+  std::function<void(const TableProgress&)> on_progress;
+  // Rows per Parquet file before a new file is started (snapshot and merge outputs).
+  int64_t max_rows_per_file = int64_t{1} << 22;
+};
+
+struct TableResult {
+  std::string source_table;
+  std::string destination_table;
+  std::string flow;  // "append", "snapshot", "scd1", "scd2"
+  Status status;
+  int64_t rows_read = 0;
+  int64_t rows_written = 0;
+  int64_t files_added = 0;
+  int64_t files_removed = 0;
+  int64_t commits = 0;
+  int64_t delta_version = -1;  // the table's version after the run (-1: no table)
+  double seconds = 0;
+};
+
+struct RunResult {
+  std::vector<TableResult> tables;
+  bool ok() const;
+};
+
+// The appId of the txn actions of a table fed from `source_table`.
+std::string AppIdFor(const std::string& source_table);
+// Metadata configuration keys holding the committed connector offset and its source table.
+inline constexpr const char* kOffsetKey = "lanceflow.sourceOffset";
+inline constexpr const char* kSourceTableKey = "lanceflow.sourceTable";
+
+// Runs every table of `spec` reading from `source`. Never fails as a whole: per-table errors
+// are in the result.
+RunResult RunPipeline(const PipelineSpec& spec, std::shared_ptr<source::Source> source,
+                      const RunOptions& options = {});
+
+}  // namespace lanceflow::pipeline

@@ -1,0 +1,241 @@
+"""`lanceflow sync` end to end: LanceDB tables written and changed by the official engine
+(lancedb, pinned in requirements.txt), synced into Delta tables that delta-rs (`deltalake`) reads.
+
+Each flow's expected result is computed here from the source rows the engine reports:
+  snapshot     the destination equals the source's current rows (deletes applied);
+  SCD_TYPE_1   (cdc, no delete log) one row per key ever seen, the latest version of each;
+  APPEND_ONLY  every source row once.
+Also: a second run without source changes commits nothing, a bad pipeline file gives one error
+line, SCD_TYPE_2 fails its table only, and runs killed with SIGKILL at random instants then
+resumed end with the tables of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+
+import lancedb
+import pyarrow as pa
+import pytest
+
+from lanceflow_cli import binary, run
+
+deltalake = pytest.importorskip("deltalake")
+from deltalake import DeltaTable  # noqa: E402
+
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+DOCS_SCHEMA = pa.schema([
+    pa.field("id", pa.int64(), nullable=False),
+    pa.field("name", pa.string()),
+    pa.field("score", pa.float64()),
+    pa.field("tags", pa.list_(pa.string())),
+    pa.field("vector", pa.list_(pa.float32(), 4)),
+    pa.field("updated_at", pa.timestamp("us", tz="UTC")),
+])
+
+EVENTS_SCHEMA = pa.schema([
+    pa.field("seq", pa.int64(), nullable=False),
+    pa.field("kind", pa.string()),
+    pa.field("day", pa.date32()),
+])
+
+
+def docs_rows(start: int, n: int, t: dt.datetime, rng: random.Random):
+    return [{
+        "id": i,
+        "name": f"doc {i}",
+        "score": round(rng.uniform(0, 100), 3),
+        "tags": rng.sample(["a", "b", "c", "d"], rng.randint(0, 2)),
+        "vector": [rng.uniform(-1, 1) for _ in range(4)],
+        # Several rows share a timestamp, so batches cut runs of equal cursors.
+        "updated_at": t + dt.timedelta(seconds=i // 3),
+    } for i in range(start, start + n)]
+
+
+def events_rows(start: int, n: int):
+    return [{"seq": i, "kind": ["click", "view", "buy"][i % 3],
+             "day": dt.date(2024, 1, 1) + dt.timedelta(days=i % 40)} for i in range(start, start + n)]
+
+
+def make_source(db_dir: str, n_docs: int = 60, n_events: int = 50):
+    db = lancedb.connect(db_dir)
+    rng = random.Random(7)
+    db.create_table("docs", pa.Table.from_pylist(docs_rows(0, n_docs, T0, rng), DOCS_SCHEMA))
+    db.create_table("events", pa.Table.from_pylist(events_rows(0, n_events), EVENTS_SCHEMA))
+    return db
+
+
+def write_pipeline(path: str, db_dir: str, lakehouse: str, objects=None) -> str:
+    if objects is None:
+        objects = [
+            {"table": {"source_table": "docs", "destination_table": "docs_scd1",
+                       "table_configuration": {"scd_type": "SCD_TYPE_1", "primary_keys": ["id"],
+                                               "cursor_field": "updated_at",
+                                               "max_records_per_batch": "7"}}},
+            {"table": {"source_table": "docs", "destination_table": "docs_snapshot",
+                       "table_configuration": {"ingestion_type": "snapshot",
+                                               "primary_keys": ["id"], "batch_size": "16"}}},
+            {"table": {"source_table": "events", "destination_table": "events_append",
+                       "table_configuration": {"scd_type": "APPEND_ONLY", "cursor_field": "seq",
+                                               "max_records_per_batch": "9"}}},
+        ]
+    spec = {"pipeline_spec": {"connection": {"source": db_dir},
+                              "destination": {"type": "delta", "path": lakehouse},
+                              "objects": objects}}
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    return path
+
+
+def sync(pipeline: str, check: bool = True):
+    return run(["sync", pipeline, "--progress", "never"], check=check, timeout=300)
+
+
+def rows_by(table: pa.Table, key: str):
+    rows = table.to_pylist()
+    return sorted(rows, key=lambda r: r[key])
+
+
+def delta_rows(lakehouse: str, name: str, key: str):
+    return rows_by(DeltaTable(os.path.join(lakehouse, name)).to_pyarrow_table(), key)
+
+
+def normalize(rows):
+    # delta-rs hands fixed-size vectors back as variable lists (Delta has no fixed-size array).
+    return [{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in r.items()}
+            for r in rows]
+
+
+def source_rows(db, name: str, key: str):
+    return normalize(rows_by(db.open_table(name).to_arrow(), key))
+
+
+def check_all(db, lakehouse: str, scd1_expected: dict, events_expected: list):
+    # snapshot: exactly the current rows.
+    assert normalize(delta_rows(lakehouse, "docs_snapshot", "id")) == source_rows(db, "docs", "id")
+    # SCD1: one row per key, latest version (deleted source rows stay: cdc has no delete log).
+    got = normalize(delta_rows(lakehouse, "docs_scd1", "id"))
+    assert got == normalize(sorted(scd1_expected.values(), key=lambda r: r["id"]))
+    # append: every row once.
+    assert delta_rows(lakehouse, "events_append", "seq") == events_expected
+
+
+def test_sync_flows_incremental(tmp_path):
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    db = make_source(db_dir)
+    pipeline = write_pipeline(str(tmp_path / "pipeline.json"), db_dir, lakehouse)
+
+    r = sync(pipeline)
+    assert "docs_scd1" in r.text and "events_append" in r.text
+    scd1 = {row["id"]: row for row in source_rows(db, "docs", "id")}
+    events = rows_by(db.open_table("events").to_arrow(), "seq")
+    check_all(db, lakehouse, scd1, events)
+    # 60 rows in batches of at most 7 (equal cursors may extend a batch): several commits.
+    assert DeltaTable(os.path.join(lakehouse, "docs_scd1")).version() >= 5
+
+    # Nothing changed: no table gets a commit.
+    versions = {n: DeltaTable(os.path.join(lakehouse, n)).version()
+                for n in ("docs_scd1", "docs_snapshot", "events_append")}
+    sync(pipeline)
+    for n, v in versions.items():
+        assert DeltaTable(os.path.join(lakehouse, n)).version() == v, n
+
+    # Append, update (newer cursor), delete with the engine, then sync again.
+    rng = random.Random(11)
+    docs = db.open_table("docs")
+    later = T0 + dt.timedelta(days=1)
+    docs.add(pa.Table.from_pylist(docs_rows(60, 15, later, rng), DOCS_SCHEMA))
+    docs.update(where="id >= 10 AND id < 20",
+                values={"name": "updated", "updated_at": later + dt.timedelta(hours=1)})
+    docs.delete("id >= 40 AND id < 45")
+    db.open_table("events").add(pa.Table.from_pylist(events_rows(50, 23), EVENTS_SCHEMA))
+    sync(pipeline)
+
+    for row in source_rows(db, "docs", "id"):
+        scd1[row["id"]] = row
+    events = rows_by(db.open_table("events").to_arrow(), "seq")
+    check_all(db, lakehouse, scd1, events)
+
+    # The committed offset and txn are in the log of the last commit.
+    dt_scd1 = DeltaTable(os.path.join(lakehouse, "docs_scd1"))
+    assert dt_scd1.metadata().configuration["lanceflow.sourceTable"] == "docs"
+    offset = json.loads(dt_scd1.metadata().configuration["lanceflow.sourceOffset"])
+    assert offset["cursor_field"] == "updated_at"
+    # An update only rewrote files that held the updated keys: some files from the first
+    # run are still live.
+    files = set(dt_scd1.file_uris())
+    assert len(files) > 1
+
+
+def test_sync_bad_pipeline_file(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps({"pipeline_spec": {
+        "connection": {"source": str(tmp_path)}, "destination": {"type": "delta", "path": "x"},
+        "objects": [{"table": {"source_table": "t",
+                               "table_configuration": {"scd_type": "SCD3"}}}]}}))
+    r = sync(str(p), check=False)
+    assert r.returncode == 1
+    lines = [line for line in r.stderr.splitlines() if line]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("lanceflow: error: ") and "scd_type" in lines[0], lines[0]
+
+    p.write_text("{not json")
+    r = sync(str(p), check=False)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_sync_failing_table_does_not_stop_others(tmp_path):
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    db = make_source(db_dir)
+    pipeline = write_pipeline(str(tmp_path / "p.json"), db_dir, lakehouse, objects=[
+        {"table": {"source_table": "missing", "destination_table": "m"}},
+        {"table": {"source_table": "docs", "destination_table": "docs_scd2",
+                   "table_configuration": {"scd_type": "SCD_TYPE_2", "primary_keys": ["id"],
+                                           "cursor_field": "updated_at"}}},
+        {"table": {"source_table": "events", "destination_table": "events_append",
+                   "table_configuration": {"scd_type": "APPEND_ONLY", "cursor_field": "seq"}}},
+    ])
+    r = sync(pipeline, check=False)
+    assert r.returncode == 1
+    err = [line for line in r.stderr.splitlines() if line]
+    assert len(err) == 2, r.stderr
+    assert all(line.startswith("lanceflow: error: table ") for line in err)
+    assert any("missing" in line for line in err)
+    assert any("docs" in line and "SCD_TYPE_2" in line for line in err)
+    assert delta_rows(lakehouse, "events_append", "seq") == rows_by(
+        db.open_table("events").to_arrow(), "seq")
+
+
+def test_sync_killed_at_random_points_converges(tmp_path):
+    """SIGKILL during runs, then a final run: the tables equal an uninterrupted run's."""
+    db_dir = str(tmp_path / "db")
+    db = make_source(db_dir, n_docs=120, n_events=150)
+    ref_lake, lake = str(tmp_path / "ref"), str(tmp_path / "killed")
+    ref_pipeline = write_pipeline(str(tmp_path / "ref.json"), db_dir, ref_lake)
+    pipeline = write_pipeline(str(tmp_path / "killed.json"), db_dir, lake)
+    sync(ref_pipeline)
+
+    # How long an uninterrupted run takes, to spread the kills over it.
+    t = time.monotonic()
+    sync(write_pipeline(str(tmp_path / "timing.json"), db_dir, str(tmp_path / "timing")))
+    duration = time.monotonic() - t
+
+    rng = random.Random(5)
+    for _ in range(8):
+        p = subprocess.Popen([binary(), "sync", pipeline, "--progress", "never"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, duration))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    sync(pipeline)
+
+    for name, key in (("docs_scd1", "id"), ("docs_snapshot", "id"), ("events_append", "seq")):
+        assert delta_rows(lake, name, key) == delta_rows(ref_lake, name, key), name
+    assert len(delta_rows(lake, "events_append", "seq")) == 150
