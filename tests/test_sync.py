@@ -239,3 +239,16 @@ def test_sync_killed_at_random_points_converges(tmp_path):
     for name, key in (("docs_scd1", "id"), ("docs_snapshot", "id"), ("events_append", "seq")):
         assert delta_rows(lake, name, key) == delta_rows(ref_lake, name, key), name
     assert len(delta_rows(lake, "events_append", "seq")) == 150
+
+
+def test_sync_table_left_half_created(tmp_path):
+    """A run killed while creating a table may leave an empty _delta_log: the next run creates it."""
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    db = make_source(db_dir)
+    os.makedirs(os.path.join(lakehouse, "events_append", "_delta_log"))
+    pipeline = write_pipeline(str(tmp_path / "p.json"), db_dir, lakehouse, objects=[
+        {"table": {"source_table": "events", "destination_table": "events_append",
+                   "table_configuration": {"scd_type": "APPEND_ONLY", "cursor_field": "seq"}}}])
+    sync(pipeline)
+    assert delta_rows(lakehouse, "events_append", "seq") == rows_by(
+        db.open_table("events").to_arrow(), "seq")

@@ -405,6 +405,16 @@ Status MakeDirs(const std::string& path) {
   return Status::OK();
 }
 
+// The destination table when it has a version 0; null when it does not exist yet (a run killed
+// while creating it may leave an empty `_delta_log`).
+Result<std::unique_ptr<delta::DeltaTable>> OpenExisting(const std::string& root) {
+  if (!DirExists(root + "/_delta_log")) return std::unique_ptr<delta::DeltaTable>();
+  LF_ASSIGN_OR_RETURN(auto table, delta::DeltaTable::Open(root));
+  LF_ASSIGN_OR_RETURN(int64_t latest, table->LatestVersion());
+  if (latest < 0) return std::unique_ptr<delta::DeltaTable>();
+  return table;
+}
+
 // The destination table, created (version 0, no data) on first use with the source's schema.
 Result<std::unique_ptr<delta::DeltaTable>> OpenOrCreate(const std::string& root,
                                                         const arrow::Schema& schema,
@@ -515,8 +525,8 @@ Status RunAppendOrSnapshot(FlowContext* ctx, const connect::Options& opts, bool 
   std::unique_ptr<delta::DeltaTable> table;
   delta::Snapshot snap;
   CommittedState state;
-  if (DirExists(ctx->root + "/_delta_log")) {
-    LF_ASSIGN_OR_RETURN(table, delta::DeltaTable::Open(ctx->root));
+  LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
+  if (table) {
     LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
     LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
     ctx->result.delta_version = snap.version;
@@ -579,8 +589,8 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
   std::unique_ptr<delta::DeltaTable> table;
   delta::Snapshot snap;
   CommittedState state;
-  if (DirExists(ctx->root + "/_delta_log")) {
-    LF_ASSIGN_OR_RETURN(table, delta::DeltaTable::Open(ctx->root));
+  LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
+  if (table) {
     LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
     LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
     ctx->result.delta_version = snap.version;
