@@ -252,3 +252,28 @@ def test_sync_table_left_half_created(tmp_path):
     sync(pipeline)
     assert delta_rows(lakehouse, "events_append", "seq") == rows_by(
         db.open_table("events").to_arrow(), "seq")
+
+
+def test_sync_scd1_sequence_by_discards_older_events(tmp_path):
+    """SCD1 keeps, per key, the row with the highest sequence_by, even when the cursor says the
+    older one came later."""
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("val", pa.string()),
+                        pa.field("ver", pa.int32()),
+                        pa.field("updated_at", pa.timestamp("ns", tz="UTC"))])
+    db = lancedb.connect(db_dir)
+    rows = [{"id": i, "val": f"v{i}", "ver": 5, "updated_at": T0 + dt.timedelta(seconds=i)}
+            for i in range(20)]
+    tbl = db.create_table("items", pa.Table.from_pylist(rows, schema))
+    pipeline = write_pipeline(str(tmp_path / "p.json"), db_dir, lakehouse, objects=[
+        {"table": {"source_table": "items",
+                   "table_configuration": {"primary_keys": ["id"], "cursor_field": "updated_at",
+                                           "sequence_by": "ver"}}}])
+    sync(pipeline)
+    later = T0 + dt.timedelta(days=1)
+    tbl.update(where="id < 5", values={"val": "older", "ver": 3, "updated_at": later})
+    tbl.update(where="id >= 15", values={"val": "newer", "ver": 9, "updated_at": later})
+    sync(pipeline)
+    got = {r["id"]: (r["val"], r["ver"]) for r in delta_rows(lakehouse, "items", "id")}
+    want = {i: (("newer", 9) if i >= 15 else (f"v{i}", 5)) for i in range(20)}
+    assert got == want

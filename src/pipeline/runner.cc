@@ -51,7 +51,7 @@ std::string DaysToDate(int64_t days) {
   const int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(y),
                 static_cast<long long>(m), static_cast<long long>(d));
   return buf;
@@ -62,7 +62,7 @@ std::string MicrosToIsoMillis(int64_t micros) {
   const int64_t days = FloorDiv(micros, kMicrosPerDay);
   const int64_t in_day = micros - days * kMicrosPerDay;
   const int64_t ms = in_day / 1000;
-  char buf[48];
+  char buf[96];
   std::snprintf(buf, sizeof(buf), "T%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(ms / 3600000), static_cast<long long>(ms / 60000 % 60),
                 static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
@@ -350,9 +350,11 @@ Result<SeqValue> SequenceAt(const ArrayData& a, int64_t i) {
       return SeqValue{a.values<double>()[i]};
     case TypeId::kDate32:
       return SeqValue{int64_t{a.values<int32_t>()[i]}};
+    // Normalised like the Spark mapping stores them, so that source rows and data files compare.
     case TypeId::kDate64:
+      return SeqValue{FloorDiv(a.values<int64_t>()[i], 86400000)};
     case TypeId::kTimestamp:
-      return SeqValue{a.values<int64_t>()[i]};
+      return SeqValue{ToMicros(a.values<int64_t>()[i], a.type->unit())};
     case TypeId::kUtf8:
     case TypeId::kLargeUtf8: {
       std::string k;
@@ -616,6 +618,7 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
       size_t batch;
       int64_t row;
       SeqValue seq;
+      bool dropped = false;
     };
     std::unordered_map<std::string, Event> events;
     std::vector<delta::KeyColumn> key_columns(keys.size());
@@ -665,20 +668,35 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
       LF_ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::OpenFile(path));
       const arrow::SchemaPtr fschema = reader->schema();
       LF_ASSIGN_OR_RETURN(auto fkey_idx, KeyIndices(*fschema, keys, "data file " + f.path));
+      const int fseq_idx = fschema->GetFieldIndex(seq_col);
       std::vector<RecordBatchPtr> kept;
       bool touched = false;
       for (int g = 0; g < reader->num_row_groups(); ++g) {
         LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
         std::vector<int64_t> keep;
+        arrow::ArrayDataPtr stored_seq_arr;
+        if (fseq_idx >= 0) {
+          LF_ASSIGN_OR_RETURN(stored_seq_arr, Plain(b->column(fseq_idx)));
+        }
         for (int64_t r = 0; r < b->num_rows(); ++r) {
           std::string k;
           for (int c : fkey_idx)
             LF_RETURN_NOT_OK(AppendKey(*b->column(c), r, &k, nullptr, nullptr));
-          if (events.count(k)) {
-            touched = true;
-          } else {
+          auto ev = events.find(k);
+          if (ev == events.end()) {
             keep.push_back(r);
+            continue;
           }
+          // A stored row with a newer sequence than the event wins (the event is dropped).
+          if (stored_seq_arr) {
+            LF_ASSIGN_OR_RETURN(SeqValue stored, SequenceAt(*stored_seq_arr, r));
+            if (stored.index() == ev->second.seq.index() && ev->second.seq < stored) {
+              ev->second.dropped = true;
+              keep.push_back(r);
+              continue;
+            }
+          }
+          touched = true;
         }
         if (static_cast<int64_t>(keep.size()) == b->num_rows()) {
           kept.push_back(std::move(b));
@@ -699,7 +717,9 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
     // The winning rows, in read order.
     DataFileWriter w(ctx->root, schema, ctx->options.max_rows_per_file);
     std::vector<std::vector<int64_t>> take(batches.size());
-    for (const auto& [k, e] : events) take[e.batch].push_back(e.row);
+    for (const auto& [k, e] : events) {
+      if (!e.dropped) take[e.batch].push_back(e.row);
+    }
     for (size_t bi = 0; bi < batches.size(); ++bi) {
       auto& rows = take[bi];
       if (rows.empty()) continue;
