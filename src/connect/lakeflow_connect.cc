@@ -946,6 +946,31 @@ class BatchListReader : public arrow::RecordBatchReader {
   size_t next_ = 0;
 };
 
+// The rows of `batches` that `candidates` point at, in batch order; repoints the candidates.
+Result<std::vector<arrow::RecordBatchPtr>> KeepCandidates(
+    const arrow::SchemaPtr& schema, std::vector<arrow::RecordBatchPtr>* batches,
+    std::map<std::string, std::pair<size_t, int64_t>>* candidates) {
+  std::vector<std::vector<std::pair<int64_t, std::pair<size_t, int64_t>*>>> rows(
+      batches->size());
+  for (auto& [key, at] : *candidates) rows[at.first].push_back({at.second, &at});
+  std::vector<arrow::RecordBatchPtr> out;
+  for (size_t i = 0; i < batches->size(); ++i) {
+    if (rows[i].empty()) continue;
+    std::sort(rows[i].begin(), rows[i].end());
+    std::vector<int64_t> take;
+    for (auto& [row, at] : rows[i]) {
+      *at = {out.size(), static_cast<int64_t>(take.size())};
+      take.push_back(row);
+    }
+    LF_ASSIGN_OR_RETURN(auto taken, arrow::TakeRecordBatch(*(*batches)[i], take.data(),
+                                                           static_cast<int64_t>(take.size())));
+    out.push_back(
+        std::make_shared<arrow::RecordBatch>(schema, taken->num_rows(), taken->columns()));
+  }
+  batches->clear();
+  return out;
+}
+
 Status WithContext(const Status& st, const std::string& where, uint64_t from, uint64_t to) {
   if (st.ok()) return st;
   std::string msg = where + "cannot list the rows deleted between versions " +
@@ -1028,68 +1053,76 @@ Result<ReadResult> LakeflowConnect::ReadTableDeletes(const std::string& table,
   }
   const uint64_t from = *start.version;
 
-  // Candidates: rows live at `from` whose place is gone at `version`, read at `from`.
+  // Walk the versions one commit at a time, so that keys inserted and deleted between the two
+  // versions (which a concurrent upsert flow may have delivered) are reported too. Per step:
+  // rows whose place is gone become candidates (keeping their last values), then keys written
+  // into new places (updates, merge_insert, compaction, re-inserts) are dropped again. Missing
+  // intermediate versions (cleaned up) are skipped; the offset's own version must exist.
+  LF_RETURN_NOT_OK(
+      WithContext(source_->Describe(table, from).status(), where, from, version));
   source::ScanOptions so;
   so.columns = columns;
   so.filter = FilterText(t.options.filter);
   so.batch_rows = t.options.batch_size;
-  auto removed = source_->OpenChangeScan(table, from, version, source::RowChange::kRemoved, so);
-  LF_RETURN_NOT_OK(WithContext(removed.status(), where, from, version));
+  source::ScanOptions ao;
+  for (const auto& k : t.options.primary_keys) {
+    if (std::find(ao.columns.begin(), ao.columns.end(), k.parts[0]) == ao.columns.end()) {
+      ao.columns.push_back(k.parts[0]);
+    }
+  }
+  ao.batch_rows = t.options.batch_size;
+  std::vector<std::vector<int>> added_paths = key_paths;
+  for (size_t k = 0; k < key_paths.size(); ++k) {
+    added_paths[k][0] = static_cast<int>(
+        std::find(ao.columns.begin(), ao.columns.end(), t.options.primary_keys[k].parts[0]) -
+        ao.columns.begin());
+  }
   std::vector<arrow::RecordBatchPtr> batches;
   std::map<std::string, std::pair<size_t, int64_t>> candidates;  // key -> (batch, row)
-  for (;;) {
-    auto next = removed->reader->Next();
-    LF_RETURN_NOT_OK(WithContext(next.status(), where, from, version));
-    arrow::RecordBatchPtr b = std::move(next).value();
-    if (!b) break;
-    if (b->num_rows() == 0) continue;
-    for (int64_t i = 0; i < b->num_rows(); ++i) {
-      LF_ASSIGN_OR_RETURN(std::string key, KeyText(t, *b, key_paths, i));
-      candidates[std::move(key)] = {batches.size(), i};
+  int64_t retained = 0;  // rows held in `batches`
+  uint64_t prev = from;
+  for (uint64_t v = from + 1; v <= version; ++v) {
+    auto removed = source_->OpenChangeScan(table, prev, v, source::RowChange::kRemoved, so);
+    if (!removed.ok() && removed.status().code() == StatusCode::kNotFound && v < version) {
+      continue;  // version v was cleaned up: diff prev against a later one
     }
-    batches.push_back(std::move(b));
-  }
-  if (!candidates.empty()) {
-    // Keys written into new places (updates, merge_insert, compaction, re-inserts) still exist.
-    source::ScanOptions ao;
-    for (const auto& k : t.options.primary_keys) {
-      if (std::find(ao.columns.begin(), ao.columns.end(), k.parts[0]) == ao.columns.end()) {
-        ao.columns.push_back(k.parts[0]);
-      }
-    }
-    ao.batch_rows = t.options.batch_size;
-    auto added = source_->OpenChangeScan(table, from, version, source::RowChange::kAdded, ao);
-    LF_RETURN_NOT_OK(WithContext(added.status(), where, from, version));
-    std::vector<std::vector<int>> added_paths = key_paths;
-    for (size_t k = 0; k < key_paths.size(); ++k) {
-      added_paths[k][0] = static_cast<int>(
-          std::find(ao.columns.begin(), ao.columns.end(), t.options.primary_keys[k].parts[0]) -
-          ao.columns.begin());
-    }
+    LF_RETURN_NOT_OK(WithContext(removed.status(), where, prev, v));
     for (;;) {
-      auto next = added->reader->Next();
-      LF_RETURN_NOT_OK(WithContext(next.status(), where, from, version));
+      auto next = removed->reader->Next();
+      LF_RETURN_NOT_OK(WithContext(next.status(), where, prev, v));
       arrow::RecordBatchPtr b = std::move(next).value();
       if (!b) break;
-      for (int64_t i = 0; i < b->num_rows() && !candidates.empty(); ++i) {
-        LF_ASSIGN_OR_RETURN(std::string key, KeyText(t, *b, added_paths, i));
-        candidates.erase(key);
+      if (b->num_rows() == 0) continue;
+      for (int64_t i = 0; i < b->num_rows(); ++i) {
+        LF_ASSIGN_OR_RETURN(std::string key, KeyText(t, *b, key_paths, i));
+        candidates[std::move(key)] = {batches.size(), i};
       }
+      retained += b->num_rows();
+      batches.push_back(std::move(b));
+    }
+    if (!candidates.empty()) {
+      auto added = source_->OpenChangeScan(table, prev, v, source::RowChange::kAdded, ao);
+      LF_RETURN_NOT_OK(WithContext(added.status(), where, prev, v));
+      for (;;) {
+        auto next = added->reader->Next();
+        LF_RETURN_NOT_OK(WithContext(next.status(), where, prev, v));
+        arrow::RecordBatchPtr b = std::move(next).value();
+        if (!b) break;
+        for (int64_t i = 0; i < b->num_rows() && !candidates.empty(); ++i) {
+          LF_ASSIGN_OR_RETURN(std::string key, KeyText(t, *b, added_paths, i));
+          candidates.erase(key);
+        }
+      }
+    }
+    prev = v;
+    // Rows of keys dropped again (moved rows) are released as the walk goes.
+    if (retained > 2 * static_cast<int64_t>(candidates.size()) + 4096) {
+      LF_ASSIGN_OR_RETURN(batches, KeepCandidates(schema, &batches, &candidates));
+      retained = static_cast<int64_t>(candidates.size());
     }
   }
   // The deleted keys, in the order they were read.
-  std::vector<std::vector<int64_t>> rows(batches.size());
-  for (const auto& [key, at] : candidates) rows[at.first].push_back(at.second);
-  std::vector<arrow::RecordBatchPtr> out;
-  for (size_t i = 0; i < batches.size(); ++i) {
-    if (rows[i].empty()) continue;
-    std::sort(rows[i].begin(), rows[i].end());
-    LF_ASSIGN_OR_RETURN(auto taken, arrow::TakeRecordBatch(*batches[i], rows[i].data(),
-                                                           static_cast<int64_t>(rows[i].size())));
-    out.push_back(std::make_shared<arrow::RecordBatch>(schema, taken->num_rows(),
-                                                       taken->columns()));
-  }
-  batches.clear();
+  LF_ASSIGN_OR_RETURN(auto out, KeepCandidates(schema, &batches, &candidates));
   return ReadResult{
       std::make_unique<OutputReader>(std::make_unique<BatchListReader>(schema, std::move(out)),
                                      schema, t.options.batch_size, table,

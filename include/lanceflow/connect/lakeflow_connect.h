@@ -116,15 +116,16 @@ class LakeflowConnect {
   // `start_offset`: JSON text from a previous end_offset, or "", "null", "{}".
   Result<ReadResult> ReadTable(const std::string& table, const std::string& start_offset,
                                const Options& options);
-  // cdc_with_deletes tables only. The keys deleted between the offset's version and the pinned
-  // version: keys of rows live at the old version whose place is gone at the pinned one (deleted
-  // rows, rows rewritten by updates and compactions), minus the keys of rows that appeared in
-  // new places (so updates, merge_insert and compaction are not deletes, a re-insert of a
-  // deleted key cancels it). The cost follows the change (source::Source::OpenChangeScan), and
-  // so does memory: the removed rows' keys are held for the call. Records carry the columns
-  // holding the primary keys and the cursor column, with their values at the old version
-  // (filter_expression applies at the old version). One call returns every delete; the end
-  // offset is {"version": pinned}. A first read ({}) returns no records and starts the log at
+  // cdc_with_deletes tables only. The keys deleted after the offset's version up to the pinned
+  // version: keys live at some version in [offset's, pinned) and not at the pinned one. Found
+  // commit by commit: rows whose physical place is gone at the next version (deleted rows, rows
+  // rewritten by updates and compactions) are candidates, minus the keys of rows that appear in
+  // new places (so updates, merge_insert and compaction are not deletes, and a re-insert of a
+  // deleted key cancels it). The cost follows the change (source::Source::OpenChangeScan); the
+  // candidates' rows are held for the call. Records carry the columns holding the primary keys
+  // and the cursor column, with their values just before the delete (filter_expression applies
+  // to those rows). Cleaned-up intermediate versions are skipped. One call returns every
+  // delete; the end offset is {"version": pinned}. A first read ({}) returns no records and starts the log at
   // the pinned version. Errors: Invalid when the table is not cdc_with_deletes or the offset is
   // not a deletes offset; NotImplemented from sources without row places (LanceDB Cloud);
   // NotFound when the offset's version was cleaned up.
