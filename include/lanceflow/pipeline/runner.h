@@ -12,7 +12,10 @@
 //                         wins; copy-on-write: per connector batch, the live files whose key
 //                         statistics can hold a batch key are read, those that do hold one are
 //                         rewritten without the replaced rows, and the batch's rows are added,
-//                         all in one commit.
+//                         all in one commit. A stored row whose sequence is newer than the
+//                         event's is kept and the event dropped. LanceDB keeps no delete log,
+//                         so deleted source rows stay (use snapshot ingestion for deletes).
+//                         Primary keys must be top-level columns.
 //   SCD_TYPE_2            not implemented yet: the table fails with NotImplemented.
 //
 // Exactly once: every commit carries a `txn` action (appId "lanceflow:<source_table>", version
