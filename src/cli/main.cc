@@ -167,6 +167,7 @@ struct ReadTableArgs {
   std::string format = "jsonl";
   bool all = false;
   bool describe = false;
+  bool deletes = false;
 };
 
 // Connector options come as a JSON object; non-string values are passed as their JSON text,
@@ -220,7 +221,9 @@ Status ReadTable(const SourceSpec& spec, const ReadTableArgs& args) {
   std::string offset = args.offset;
   bool begun = false;
   while (true) {
-    LF_ASSIGN_OR_RETURN(auto result, conn.ReadTable(args.table, offset, opts));
+    LF_ASSIGN_OR_RETURN(auto result, args.deletes
+                                         ? conn.ReadTableDeletes(args.table, offset, opts)
+                                         : conn.ReadTable(args.table, offset, opts));
     if (!begun) {
       LF_RETURN_NOT_OK(sink->Begin(*result.records->schema()));
       begun = true;
@@ -386,7 +389,8 @@ int Main(int argc, char** argv) {
       "   \"max_records_per_batch\":\"1000\",\"batch_size\":\"1000\",\"filter_expression\":\"...\",\n"
       "   \"columns\":[\"id\",\"updated_at\"],\"lookback_seconds\":\"60\",\"uint64_as_decimal\":\"true\",\n"
       "   \"window_seconds\":\"3600\",\"start_timestamp\":\"2024-01-01T00:00:00Z\"}\n"
-      "ingestion_type snapshot|append|cdc (default: cdc with a cursor_field, else snapshot).\n"
+      "ingestion_type snapshot|append|cdc|cdc_with_deletes (default: cdc with a cursor_field,\n"
+      "else snapshot). cdc_with_deletes tables also answer --deletes (local tables only).\n"
       "The end offset (JSON) goes to --offset-out, or to stderr as the last line.");
   AddSourceOptions(read_table, &spec);
   refuse_key(read_table);
@@ -404,6 +408,10 @@ int Main(int argc, char** argv) {
   read_table->add_flag("--describe", rt_args.describe,
                        "Print {\"table_schema\": get_table_schema (Spark StructType), "
                        "\"metadata\": read_table_metadata} as one JSON line instead of reading");
+  read_table->add_flag("--deletes", rt_args.deletes,
+                       "read_table_deletes instead of read_table (cdc_with_deletes, local tables): "
+                       "the keys (and cursor) of rows deleted since the offset's version; the "
+                       "first call from {} returns none and starts at the pinned version");
   read_table->add_option("--format", rt_args.format, "jsonl or arrow")
       ->capture_default_str()
       ->check(CLI::IsMember({"jsonl", "arrow"}));
