@@ -289,6 +289,10 @@ def test_deletes_cli_first_read_and_cloud_refusal(tmp_path, cloud_server_factory
     r = run([*args, "--source", db_dir, "--offset", '{"version":1}'], check=True)
     assert sorted(x["id"] for x in r.rows()) == [0, 1]
     assert json.loads(r.stderr.strip().splitlines()[-1]) == {"version": 2}
+    # {} means from the start: the same deletes.
+    r = run([*args, "--source", db_dir], check=True)
+    assert sorted(x["id"] for x in r.rows()) == [0, 1]
+    assert json.loads(r.stderr.strip().splitlines()[-1]) == {"version": 2}
     # A cdc table has no deletes flow.
     r = run(["read-table", "--table", "users", "--source", db_dir, "--deletes", "--options",
              json.dumps({**DELETES_OPTS, "ingestion_type": "cdc"})])

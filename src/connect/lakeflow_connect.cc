@@ -1044,14 +1044,21 @@ Result<ReadResult> LakeflowConnect::ReadTableDeletes(const std::string& table,
   }
   ojson end = ojson::object();
   end["version"] = version;
-  // The first read starts the log at the pinned version: nothing was deleted before it.
-  if (!start.version) {
-    return ReadResult{std::make_unique<EmptyReader>(schema), end.dump()};
+  // A first read ({}) reports every key deleted since the oldest retained version (the
+  // contract's "from the start"), walking the retained history once.
+  uint64_t from = 0;
+  if (start.version) {
+    if (*start.version == version) {
+      return ReadResult{std::make_unique<EmptyReader>(schema), start.canonical};
+    }
+    from = *start.version;
+  } else {
+    LF_ASSIGN_OR_RETURN(auto versions, source_->ListVersions(table));
+    if (versions.empty() || versions.front().version >= version) {
+      return ReadResult{std::make_unique<EmptyReader>(schema), end.dump()};
+    }
+    from = versions.front().version;
   }
-  if (*start.version == version) {
-    return ReadResult{std::make_unique<EmptyReader>(schema), start.canonical};
-  }
-  const uint64_t from = *start.version;
 
   // Walk the versions one commit at a time, so that keys inserted and deleted between the two
   // versions (which a concurrent upsert flow may have delivered) are reported too. Per step:

@@ -125,8 +125,8 @@ class LakeflowConnect {
   // candidates' rows are held for the call. Records carry the columns holding the primary keys
   // and the cursor column, with their values just before the delete (filter_expression applies
   // to those rows). Cleaned-up intermediate versions are skipped. One call returns every
-  // delete; the end offset is {"version": pinned}. A first read ({}) returns no records and starts the log at
-  // the pinned version. Errors: Invalid when the table is not cdc_with_deletes or the offset is
+  // delete; the end offset is {"version": pinned}. A first read ({}) starts from the oldest
+  // retained version (the contract's "from the start"). Errors: Invalid when the table is not cdc_with_deletes or the offset is
   // not a deletes offset; NotImplemented from sources without row places (LanceDB Cloud);
   // NotFound when the offset's version was cleaned up.
   Result<ReadResult> ReadTableDeletes(const std::string& table, const std::string& start_offset,
