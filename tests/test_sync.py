@@ -3,10 +3,11 @@
 
 Each flow's expected result is computed here from the source rows the engine reports:
   snapshot     the destination equals the source's current rows (deletes applied);
-  SCD_TYPE_1   (cdc, no delete log) one row per key ever seen, the latest version of each;
+  SCD_TYPE_1   (cdc) one row per key ever seen, the latest version of each; with
+               cdc_with_deletes the source's current rows;
   APPEND_ONLY  every source row once.
 Also: a second run without source changes commits nothing, a bad pipeline file gives one error
-line, SCD_TYPE_2 fails its table only, and runs killed with SIGKILL at random instants then
+line, SCD_TYPE_2 over a snapshot table fails its table only, and runs killed with SIGKILL at random instants then
 resumed end with the tables of an uninterrupted run.
 """
 
@@ -198,7 +199,7 @@ def test_sync_failing_table_does_not_stop_others(tmp_path):
         {"table": {"source_table": "missing", "destination_table": "m"}},
         {"table": {"source_table": "docs", "destination_table": "docs_scd2",
                    "table_configuration": {"scd_type": "SCD_TYPE_2", "primary_keys": ["id"],
-                                           "cursor_field": "updated_at"}}},
+                                           "ingestion_type": "snapshot"}}},
         {"table": {"source_table": "events", "destination_table": "events_append",
                    "table_configuration": {"scd_type": "APPEND_ONLY", "cursor_field": "seq"}}},
     ])
@@ -277,3 +278,130 @@ def test_sync_scd1_sequence_by_discards_older_events(tmp_path):
     got = {r["id"]: (r["val"], r["ver"]) for r in delta_rows(lakehouse, "items", "id")}
     want = {i: (("newer", 9) if i >= 15 else (f"v{i}", 5)) for i in range(20)}
     assert got == want
+
+
+def test_sync_scd1_cdc_with_deletes(tmp_path):
+    """cdc_with_deletes: the SCD1 table equals the source's current rows after deletes, updates,
+    re-inserts, rows inserted and deleted between two runs, and compaction."""
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    db = make_source(db_dir)
+    pipeline = write_pipeline(str(tmp_path / "p.json"), db_dir, lakehouse, objects=[
+        {"table": {"source_table": "docs", "destination_table": "docs_del",
+                   "table_configuration": {"scd_type": "SCD_TYPE_1", "primary_keys": ["id"],
+                                           "ingestion_type": "cdc_with_deletes",
+                                           "cursor_field": "updated_at",
+                                           "max_records_per_batch": "7"}}}])
+    sync(pipeline)
+    assert normalize(delta_rows(lakehouse, "docs_del", "id")) == source_rows(db, "docs", "id")
+
+    rng = random.Random(3)
+    docs = db.open_table("docs")
+    later = T0 + dt.timedelta(days=1)
+    docs.add(pa.Table.from_pylist(docs_rows(60, 15, later, rng), DOCS_SCHEMA))
+    docs.update(where="id >= 10 AND id < 20",
+                values={"name": "updated", "updated_at": later + dt.timedelta(hours=1)})
+    docs.delete("id >= 40 AND id < 45")
+    docs.delete("id < 3")
+    docs.add(pa.Table.from_pylist(docs_rows(1, 1, later + dt.timedelta(hours=2), rng), DOCS_SCHEMA))
+    # Inserted and deleted between two runs: never seen, nothing to remove.
+    docs.add(pa.Table.from_pylist(docs_rows(100, 3, later, rng), DOCS_SCHEMA))
+    docs.delete("id >= 100")
+    docs.delete("id = 65")
+    docs.optimize()
+    sync(pipeline)
+    want = source_rows(db, "docs", "id")
+    ids = {r["id"] for r in want}
+    assert 1 in ids and 0 not in ids and 42 not in ids and 65 not in ids and 70 in ids
+    assert normalize(delta_rows(lakehouse, "docs_del", "id")) == want
+
+    table = DeltaTable(os.path.join(lakehouse, "docs_del"))
+    conf = table.metadata().configuration
+    assert json.loads(conf["lanceflow.deletesOffset"])["version"] == docs.version
+    v = table.version()
+    sync(pipeline)
+    assert DeltaTable(os.path.join(lakehouse, "docs_del")).version() == v
+
+    # A delete-only change.
+    docs.delete("id >= 50 AND id < 55")
+    sync(pipeline)
+    assert normalize(delta_rows(lakehouse, "docs_del", "id")) == source_rows(db, "docs", "id")
+
+
+def expected_scd2_step(hist: dict, current: list, deleted_before: dict | None):
+    """One sync's SCD2 effect, from the source rows the engine reports: a row whose updated_at
+    is newer than its key's current version closes it and opens a new one (same value: no-op);
+    `deleted_before` (key -> row just before its delete) closes the current row at that row's
+    updated_at and opens nothing."""
+    for row in current:
+        versions = hist.setdefault(row["id"], [])
+        cur = versions[-1] if versions and versions[-1]["__END_AT"] is None else None
+        if cur is not None and cur["__START_AT"] >= row["updated_at"]:
+            continue
+        if cur is not None:
+            cur["__END_AT"] = row["updated_at"]
+        versions.append({**row, "__START_AT": row["updated_at"], "__END_AT": None})
+    for key, row in (deleted_before or {}).items():
+        versions = hist.get(key, [])
+        if versions and versions[-1]["__END_AT"] is None:
+            versions[-1]["__END_AT"] = row["updated_at"]
+
+
+def scd2_rows(lakehouse: str, name: str):
+    rows = normalize(DeltaTable(os.path.join(lakehouse, name)).to_pyarrow_table().to_pylist())
+    return sorted(rows, key=lambda r: (r["id"], r["__START_AT"]))
+
+
+def flat(hist: dict):
+    rows = [r for versions in hist.values() for r in versions]
+    return sorted(normalize(rows), key=lambda r: (r["id"], r["__START_AT"]))
+
+
+def test_sync_scd2_history(tmp_path):
+    """SCD_TYPE_2 over cdc (re-deliveries through lookback are no-ops) and cdc_with_deletes."""
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    db = make_source(db_dir)
+    conf = {"scd_type": "SCD_TYPE_2", "primary_keys": ["id"], "cursor_field": "updated_at",
+            "max_records_per_batch": "7"}
+    pipeline = write_pipeline(str(tmp_path / "p.json"), db_dir, lakehouse, objects=[
+        {"table": {"source_table": "docs", "destination_table": "docs_scd2",
+                   "table_configuration": {**conf, "lookback_seconds": "1000000"}}},
+        {"table": {"source_table": "docs", "destination_table": "docs_scd2_del",
+                   "table_configuration": {**conf, "ingestion_type": "cdc_with_deletes"}}}])
+    hist, hist_del = {}, {}
+
+    def step(deleted_before=None):
+        sync(pipeline)
+        current = source_rows(db, "docs", "id")
+        expected_scd2_step(hist, current, None)
+        expected_scd2_step(hist_del, current, deleted_before)
+        assert scd2_rows(lakehouse, "docs_scd2") == flat(hist)
+        assert scd2_rows(lakehouse, "docs_scd2_del") == flat(hist_del)
+
+    step()
+    assert len(scd2_rows(lakehouse, "docs_scd2")) == 60
+
+    rng = random.Random(5)
+    docs = db.open_table("docs")
+    later = T0 + dt.timedelta(days=1)
+    docs.add(pa.Table.from_pylist(docs_rows(60, 5, later, rng), DOCS_SCHEMA))
+    docs.update(where="id >= 10 AND id < 20",
+                values={"name": "updated", "updated_at": later + dt.timedelta(hours=1)})
+    before = {r["id"]: r for r in source_rows(db, "docs", "id")}
+    docs.delete("id >= 40 AND id < 45")
+    step({k: before[k] for k in range(40, 45)})
+    got = scd2_rows(lakehouse, "docs_scd2")
+    assert sum(1 for r in got if r["id"] == 12) == 2
+    assert all(r["__END_AT"] is None for r in got if 40 <= r["id"] < 45)
+    got_del = scd2_rows(lakehouse, "docs_scd2_del")
+    assert all(r["__END_AT"] is not None for r in got_del if 40 <= r["id"] < 45)
+
+    versions = {n: DeltaTable(os.path.join(lakehouse, n)).version()
+                for n in ("docs_scd2", "docs_scd2_del")}
+    sync(pipeline)
+    for n, v in versions.items():
+        assert DeltaTable(os.path.join(lakehouse, n)).version() == v, n
+
+    docs.update(where="id >= 10 AND id < 13",
+                values={"name": "again", "updated_at": later + dt.timedelta(hours=2)})
+    step()
+    assert sum(1 for r in scd2_rows(lakehouse, "docs_scd2_del") if r["id"] == 11) == 3

@@ -444,6 +444,8 @@ Result<std::unique_ptr<delta::DeltaTable>> OpenOrCreate(const std::string& root,
 struct CommittedState {
   int64_t batch = 0;   // txn version of the last commit (0: none)
   std::string offset;  // connector offset of the last commit ("" = from the beginning)
+  // read_table_deletes offset of the last commit ("" = none committed; cdc_with_deletes only).
+  std::string deletes_offset;
 };
 
 Result<CommittedState> ReadCommittedState(const delta::Snapshot& snap, const std::string& app_id,
@@ -458,19 +460,24 @@ Result<CommittedState> ReadCommittedState(const delta::Snapshot& snap, const std
                            kOffsetKey + " configuration");
   }
   s.offset = it->second;
+  auto d = snap.metadata.configuration.find(kDeletesOffsetKey);
+  if (d != snap.metadata.configuration.end()) s.deletes_offset = d->second;
   return s;
 }
 
-// Commits `txn` with the batch's txn and offset; refuses a concurrent writer.
+// Commits `txn` with the batch's txn and offset (and the deletes offset when not empty);
+// refuses a concurrent writer.
 Status CommitBatch(const delta::DeltaTable& table, const delta::Snapshot& snap,
                    delta::Transaction* txn, const TableSpec& spec, CommittedState* state,
-                   const std::string& end_offset, const std::string& operation, FlowContext* ctx) {
+                   const std::string& end_offset, const std::string& operation, FlowContext* ctx,
+                   const std::string& deletes_offset = "") {
   const std::string app_id = AppIdFor(spec.source_table);
   const int64_t next = state->batch + 1;
   LF_RETURN_NOT_OK(txn->SetAppTransaction(app_id, next, delta::NowMillis()));
   delta::Metadata md = snap.metadata;
   md.configuration[kOffsetKey] = end_offset;
   md.configuration[kSourceTableKey] = spec.source_table;
+  if (!deletes_offset.empty()) md.configuration[kDeletesOffsetKey] = deletes_offset;
   txn->SetMetadata(std::move(md));
   delta::CommitInfo ci;
   ci.timestamp = delta::NowMillis();
@@ -479,6 +486,7 @@ Status CommitBatch(const delta::DeltaTable& table, const delta::Snapshot& snap,
   ci.operation_parameters["sourceTable"] = spec.source_table;
   ci.operation_parameters["sourceOffset"] = end_offset;
   ci.operation_parameters["batch"] = std::to_string(next);
+  if (!deletes_offset.empty()) ci.operation_parameters["deletesOffset"] = deletes_offset;
   ci.is_blind_append = !txn->removes_data();
   ci.read_version = snap.version;
   txn->SetCommitInfo(std::move(ci));
@@ -489,6 +497,7 @@ Status CommitBatch(const delta::DeltaTable& table, const delta::Snapshot& snap,
   }
   state->batch = next;
   state->offset = end_offset;
+  if (!deletes_offset.empty()) state->deletes_offset = deletes_offset;
   ctx->result.commits++;
   ctx->result.delta_version = res.version;
   ctx->result.files_added += static_cast<int64_t>(txn->adds().size());
@@ -579,6 +588,154 @@ Result<std::vector<int>> KeyIndices(const arrow::Schema& schema,
   return out;
 }
 
+// The keys of a set of changes, with what key-statistics pruning needs.
+struct KeySet {
+  std::vector<delta::KeyColumn> columns;
+  std::vector<delta::KeyTuple> tuples;
+  bool prunable = true;  // false: some key has no statistics form, every file is a candidate
+};
+
+// Rewrites the live files that hold a key for which `find` gives a change sequence: such rows
+// are left out, except that a stored row whose sequence_by is newer than the change's (same
+// kind of value) is kept and reported to `stored_wins`. Files without a removed row are not
+// touched. The removes and adds go into `txn`.
+Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& snap,
+                      const std::vector<std::string>& keys, const std::string& seq_col,
+                      const KeySet& key_set,
+                      const std::function<const SeqValue*(const std::string&)>& find,
+                      const std::function<void(const std::string&)>& stored_wins,
+                      delta::Transaction* txn, FlowContext* ctx) {
+  std::vector<size_t> candidates;
+  if (key_set.prunable) {
+    LF_ASSIGN_OR_RETURN(candidates,
+                        delta::FilesThatMayHoldKeys(snap.files, key_set.columns, key_set.tuples));
+  } else {
+    for (size_t i = 0; i < snap.files.size(); ++i) candidates.push_back(i);
+  }
+  for (size_t fi : candidates) {
+    const delta::AddFile& f = snap.files[fi];
+    LF_ASSIGN_OR_RETURN(auto path, table.DataFilePath(f.path));
+    LF_ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::OpenFile(path));
+    const arrow::SchemaPtr fschema = reader->schema();
+    LF_ASSIGN_OR_RETURN(auto fkey_idx, KeyIndices(*fschema, keys, "data file " + f.path));
+    const int fseq_idx = fschema->GetFieldIndex(seq_col);
+    std::vector<RecordBatchPtr> kept;
+    bool touched = false;
+    for (int g = 0; g < reader->num_row_groups(); ++g) {
+      LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
+      std::vector<int64_t> keep;
+      arrow::ArrayDataPtr stored_seq_arr;
+      if (fseq_idx >= 0) {
+        LF_ASSIGN_OR_RETURN(stored_seq_arr, Plain(b->column(fseq_idx)));
+      }
+      for (int64_t r = 0; r < b->num_rows(); ++r) {
+        std::string k;
+        for (int c : fkey_idx) LF_RETURN_NOT_OK(AppendKey(*b->column(c), r, &k, nullptr, nullptr));
+        const SeqValue* change = find(k);
+        if (change == nullptr) {
+          keep.push_back(r);
+          continue;
+        }
+        // A stored row with a newer sequence than the event wins (the event is dropped).
+        if (stored_seq_arr) {
+          LF_ASSIGN_OR_RETURN(SeqValue stored, SequenceAt(*stored_seq_arr, r));
+          if (stored.index() == change->index() && *change < stored) {
+            stored_wins(k);
+            keep.push_back(r);
+            continue;
+          }
+        }
+        touched = true;
+      }
+      if (static_cast<int64_t>(keep.size()) == b->num_rows()) {
+        kept.push_back(std::move(b));
+      } else if (!keep.empty()) {
+        LF_ASSIGN_OR_RETURN(
+            auto t, arrow::TakeRecordBatch(*b, keep.data(), static_cast<int64_t>(keep.size())));
+        kept.push_back(std::move(t));
+      }
+    }
+    if (!touched) continue;
+    LF_RETURN_NOT_OK(txn->Remove(f.path, delta::NowMillis()));
+    DataFileWriter w(ctx->root, fschema, ctx->options.max_rows_per_file);
+    for (const auto& b : kept) LF_RETURN_NOT_OK(w.Write(*b));
+    LF_ASSIGN_OR_RETURN(auto adds, w.Finish());
+    ctx->result.rows_written += w.rows();
+    for (auto& a : adds) LF_RETURN_NOT_OK(txn->Add(std::move(a)));
+  }
+  return Status::OK();
+}
+
+// The cdc_with_deletes pass of a run, after its upserts: every key read_table_deletes lists
+// from `deletes_offset` up to the pinned version is removed from the live files (copy on
+// write), except where the stored row's sequence_by is newer than the delete's (the value the
+// row had just before it was deleted; a delete without that column removes unconditionally).
+// One commit carries the new deletes offset with the unchanged upsert offset.
+Status ApplyDeletes(FlowContext* ctx, const connect::Options& opts,
+                    const std::vector<std::string>& keys, const std::string& seq_col,
+                    const delta::DeltaTable& table, delta::Snapshot* snap, CommittedState* state,
+                    const std::string& deletes_offset) {
+  const TableSpec& spec = ctx->spec;
+  LF_ASSIGN_OR_RETURN(auto dr, ctx->conn.ReadTableDeletes(spec.source_table, deletes_offset, opts));
+  if (dr.end_offset == deletes_offset) return Status::OK();
+  const arrow::SchemaPtr schema = dr.records->schema();
+  LF_ASSIGN_OR_RETURN(auto key_idx,
+                      KeyIndices(*schema, keys, "deletes of table " + spec.source_table));
+  const int seq_idx = schema->GetFieldIndex(seq_col);
+  LF_ASSIGN_OR_RETURN(auto batches, Drain(*dr.records, ctx));
+  // Per key the newest delete sequence.
+  std::unordered_map<std::string, SeqValue> deletes;
+  KeySet key_set;
+  key_set.columns.resize(keys.size());
+  for (const auto& b : batches) {
+    std::vector<arrow::ArrayDataPtr> kc;
+    for (int i : key_idx) {
+      LF_ASSIGN_OR_RETURN(auto a, Plain(b->column(i)));
+      kc.push_back(std::move(a));
+    }
+    arrow::ArrayDataPtr seq_arr;
+    if (seq_idx >= 0) {
+      LF_ASSIGN_OR_RETURN(seq_arr, Plain(b->column(seq_idx)));
+    }
+    for (int64_t r = 0; r < b->num_rows(); ++r) {
+      std::string k;
+      delta::KeyTuple tuple(kc.size());
+      for (size_t c = 0; c < kc.size(); ++c) {
+        delta::KeyKind kind = delta::KeyKind::kNumber;
+        LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
+        key_set.columns[c].kind = kind;
+        if (!kc[c]->IsNull(r) && !tuple[c]) key_set.prunable = false;
+      }
+      SeqValue seq;
+      if (seq_arr) {
+        LF_ASSIGN_OR_RETURN(seq, SequenceAt(*seq_arr, r));
+      }
+      auto it = deletes.find(k);
+      if (it == deletes.end()) {
+        deletes.emplace(std::move(k), std::move(seq));
+        key_set.tuples.push_back(std::move(tuple));
+      } else if (it->second < seq) {
+        it->second = std::move(seq);
+      }
+    }
+  }
+  for (size_t c = 0; c < keys.size(); ++c) key_set.columns[c].path = {keys[c]};
+  delta::Transaction txn(*snap);
+  if (!deletes.empty()) {
+    LF_RETURN_NOT_OK(RewriteWithout(
+        table, *snap, keys, seq_col, key_set,
+        [&](const std::string& k) -> const SeqValue* {
+          auto it = deletes.find(k);
+          return it == deletes.end() ? nullptr : &it->second;
+        },
+        [](const std::string&) {}, &txn, ctx));
+  }
+  LF_RETURN_NOT_OK(
+      CommitBatch(table, *snap, &txn, spec, state, state->offset, "DELETE", ctx, dr.end_offset));
+  LF_ASSIGN_OR_RETURN(*snap, table.UpdateSnapshot(*snap));
+  return Status::OK();
+}
+
 Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
                     const connect::TableMetadata& md) {
   const TableSpec& spec = ctx->spec;
@@ -588,14 +745,33 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
   std::string seq_col = spec.sequence_by ? *spec.sequence_by : md.cursor_field.value_or("");
   if (seq_col.empty()) return Status::Invalid("SCD_TYPE_1 needs sequence_by or cursor_field");
 
+  const bool with_deletes = md.ingestion_type == connect::IngestionType::kCdcWithDeletes;
+
   std::unique_ptr<delta::DeltaTable> table;
   delta::Snapshot snap;
   CommittedState state;
+  // The deletes offset every commit carries. Without a committed one, the delete log starts at
+  // the version this run reads, and is committed with the first upsert batch, so that the keys
+  // of that batch deleted before a later run are found even if this run is cut short.
+  std::string deletes_offset;
+  auto start_deletes = [&]() -> Status {
+    if (!with_deletes) return Status::OK();
+    deletes_offset = state.deletes_offset;
+    if (!deletes_offset.empty()) return Status::OK();
+    LF_ASSIGN_OR_RETURN(auto dr, ctx->conn.ReadTableDeletes(spec.source_table, "{}", opts));
+    LF_ASSIGN_OR_RETURN(auto none, dr.records->Next());
+    if (none && none->num_rows() > 0) {
+      return Status::Corrupt("read_table_deletes from the beginning returned records");
+    }
+    deletes_offset = dr.end_offset;
+    return Status::OK();
+  };
   LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
   if (table) {
     LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
     LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
     ctx->result.delta_version = snap.version;
+    LF_RETURN_NOT_OK(start_deletes());
   }
   while (true) {
     LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
@@ -605,6 +781,7 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
       LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
       LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
       ctx->result.delta_version = snap.version;
+      LF_RETURN_NOT_OK(start_deletes());
     }
     LF_RETURN_NOT_OK(CheckSchema(snap, *schema, ctx->root));
     if (rr.end_offset == state.offset) break;
@@ -621,9 +798,8 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
       bool dropped = false;
     };
     std::unordered_map<std::string, Event> events;
-    std::vector<delta::KeyColumn> key_columns(keys.size());
-    bool prunable = true;
-    std::vector<delta::KeyTuple> key_tuples;
+    KeySet key_set;
+    key_set.columns.resize(keys.size());
     for (size_t bi = 0; bi < batches.size(); ++bi) {
       const auto& b = batches[bi];
       std::vector<arrow::ArrayDataPtr> kc;
@@ -638,82 +814,29 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
         for (size_t c = 0; c < kc.size(); ++c) {
           delta::KeyKind kind = delta::KeyKind::kNumber;
           LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
-          key_columns[c].kind = kind;
-          if (!kc[c]->IsNull(r) && !tuple[c]) prunable = false;
+          key_set.columns[c].kind = kind;
+          if (!kc[c]->IsNull(r) && !tuple[c]) key_set.prunable = false;
         }
         LF_ASSIGN_OR_RETURN(SeqValue seq, SequenceAt(*seq_arr, r));
         auto it = events.find(k);
         if (it == events.end()) {
           events.emplace(std::move(k), Event{bi, r, std::move(seq)});
-          key_tuples.push_back(std::move(tuple));
+          key_set.tuples.push_back(std::move(tuple));
         } else if (!(seq < it->second.seq)) {
           it->second = Event{bi, r, std::move(seq)};
         }
       }
     }
-    for (size_t c = 0; c < keys.size(); ++c) key_columns[c].path = {keys[c]};
+    for (size_t c = 0; c < keys.size(); ++c) key_set.columns[c].path = {keys[c]};
 
     delta::Transaction txn(snap);
-    // Rewrite live files that hold a batch key.
-    std::vector<size_t> candidates;
-    if (prunable) {
-      LF_ASSIGN_OR_RETURN(candidates,
-                          delta::FilesThatMayHoldKeys(snap.files, key_columns, key_tuples));
-    } else {
-      for (size_t i = 0; i < snap.files.size(); ++i) candidates.push_back(i);
-    }
-    for (size_t fi : candidates) {
-      const delta::AddFile& f = snap.files[fi];
-      LF_ASSIGN_OR_RETURN(auto path, table->DataFilePath(f.path));
-      LF_ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::OpenFile(path));
-      const arrow::SchemaPtr fschema = reader->schema();
-      LF_ASSIGN_OR_RETURN(auto fkey_idx, KeyIndices(*fschema, keys, "data file " + f.path));
-      const int fseq_idx = fschema->GetFieldIndex(seq_col);
-      std::vector<RecordBatchPtr> kept;
-      bool touched = false;
-      for (int g = 0; g < reader->num_row_groups(); ++g) {
-        LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
-        std::vector<int64_t> keep;
-        arrow::ArrayDataPtr stored_seq_arr;
-        if (fseq_idx >= 0) {
-          LF_ASSIGN_OR_RETURN(stored_seq_arr, Plain(b->column(fseq_idx)));
-        }
-        for (int64_t r = 0; r < b->num_rows(); ++r) {
-          std::string k;
-          for (int c : fkey_idx)
-            LF_RETURN_NOT_OK(AppendKey(*b->column(c), r, &k, nullptr, nullptr));
+    LF_RETURN_NOT_OK(RewriteWithout(
+        *table, snap, keys, seq_col, key_set,
+        [&](const std::string& k) -> const SeqValue* {
           auto ev = events.find(k);
-          if (ev == events.end()) {
-            keep.push_back(r);
-            continue;
-          }
-          // A stored row with a newer sequence than the event wins (the event is dropped).
-          if (stored_seq_arr) {
-            LF_ASSIGN_OR_RETURN(SeqValue stored, SequenceAt(*stored_seq_arr, r));
-            if (stored.index() == ev->second.seq.index() && ev->second.seq < stored) {
-              ev->second.dropped = true;
-              keep.push_back(r);
-              continue;
-            }
-          }
-          touched = true;
-        }
-        if (static_cast<int64_t>(keep.size()) == b->num_rows()) {
-          kept.push_back(std::move(b));
-        } else if (!keep.empty()) {
-          LF_ASSIGN_OR_RETURN(
-              auto t, arrow::TakeRecordBatch(*b, keep.data(), static_cast<int64_t>(keep.size())));
-          kept.push_back(std::move(t));
-        }
-      }
-      if (!touched) continue;
-      LF_RETURN_NOT_OK(txn.Remove(f.path, delta::NowMillis()));
-      DataFileWriter w(ctx->root, fschema, ctx->options.max_rows_per_file);
-      for (const auto& b : kept) LF_RETURN_NOT_OK(w.Write(*b));
-      LF_ASSIGN_OR_RETURN(auto adds, w.Finish());
-      ctx->result.rows_written += w.rows();
-      for (auto& a : adds) LF_RETURN_NOT_OK(txn.Add(std::move(a)));
-    }
+          return ev == events.end() ? nullptr : &ev->second.seq;
+        },
+        [&](const std::string& k) { events.find(k)->second.dropped = true; }, &txn, ctx));
     // The winning rows, in read order.
     DataFileWriter w(ctx->root, schema, ctx->options.max_rows_per_file);
     std::vector<std::vector<int64_t>> take(batches.size());
@@ -731,7 +854,349 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
     LF_ASSIGN_OR_RETURN(auto adds, w.Finish());
     ctx->result.rows_written += w.rows();
     for (auto& a : adds) LF_RETURN_NOT_OK(txn.Add(std::move(a)));
-    LF_RETURN_NOT_OK(CommitBatch(*table, snap, &txn, spec, &state, rr.end_offset, "MERGE", ctx));
+    LF_RETURN_NOT_OK(
+        CommitBatch(*table, snap, &txn, spec, &state, rr.end_offset, "MERGE", ctx, deletes_offset));
+    LF_ASSIGN_OR_RETURN(snap, table->UpdateSnapshot(snap));
+  }
+  if (with_deletes && table)
+    LF_RETURN_NOT_OK(ApplyDeletes(ctx, opts, keys, seq_col, *table, &snap, &state, deletes_offset));
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+// SCD_TYPE_2: history rows with __START_AT / __END_AT typed like the sequence_by column.
+
+constexpr const char* kStartAt = "__START_AT";
+constexpr const char* kEndAt = "__END_AT";
+
+// Bytes per value of a sequence type SCD2 supports (its SeqValue is an int64); 0 otherwise.
+int Scd2SequenceWidth(const arrow::DataType& t) {
+  switch (t.id()) {
+    case TypeId::kInt8:
+    case TypeId::kUInt8:
+      return 1;
+    case TypeId::kInt16:
+    case TypeId::kUInt16:
+      return 2;
+    case TypeId::kInt32:
+    case TypeId::kUInt32:
+    case TypeId::kDate32:
+      return 4;
+    case TypeId::kInt64:
+    case TypeId::kTimestamp:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+// The raw value of `type` for a normalised sequence value (SequenceAt: timestamps in micros).
+int64_t RawSequence(const arrow::DataType& type, int64_t v) {
+  if (type.id() != TypeId::kTimestamp) return v;
+  switch (type.unit()) {
+    case arrow::TimeUnit::kSecond:
+      return FloorDiv(v, 1000000);
+    case arrow::TimeUnit::kMilli:
+      return FloorDiv(v, 1000);
+    case arrow::TimeUnit::kMicro:
+      return v;
+    case arrow::TimeUnit::kNano:
+      return v * 1000;
+  }
+  return v;
+}
+
+// A copy of fixed-width `a` with the slots of `sets` set to the given (normalised) values.
+Result<arrow::ArrayDataPtr> WithValues(const ArrayData& a,
+                                       const std::vector<std::pair<int64_t, int64_t>>& sets) {
+  const int width = Scd2SequenceWidth(*a.type);
+  if (width == 0) {
+    return Status::NotImplemented("__END_AT of type " + a.type->ToString() + " is not supported");
+  }
+  BufferBuilder values;
+  values.Resize(a.length * width);
+  if (a.buffers.size() > 1 && a.buffers[1]) {
+    std::memcpy(values.mutable_data(), a.buffers[1]->data() + a.offset * width,
+                static_cast<size_t>(a.length * width));
+  }
+  BufferBuilder validity;
+  validity.Resize((a.length + 7) / 8);
+  uint8_t* bits = validity.mutable_data();
+  for (int64_t i = 0; i < a.length; ++i) {
+    if (a.IsValid(i)) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+  }
+  for (const auto& [i, v] : sets) {
+    const int64_t raw = RawSequence(*a.type, v);
+    std::memcpy(values.mutable_data() + i * width, &raw, static_cast<size_t>(width));
+    bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+  }
+  auto out = std::make_shared<ArrayData>();
+  out->type = a.type;
+  out->length = a.length;
+  out->buffers = {validity.Finish(), values.Finish()};
+  out->null_count = CountNulls(*out);
+  return arrow::ArrayDataPtr(std::move(out));
+}
+
+Result<arrow::ArrayDataPtr> NullColumn(const arrow::DataTypePtr& type, int64_t n) {
+  const int width = Scd2SequenceWidth(*type);
+  BufferBuilder values;
+  values.Resize(n * width);
+  BufferBuilder validity;
+  validity.Resize((n + 7) / 8);
+  auto out = std::make_shared<ArrayData>();
+  out->type = type;
+  out->length = n;
+  out->null_count = n;
+  out->buffers = {validity.Finish(), values.Finish()};
+  return arrow::ArrayDataPtr(std::move(out));
+}
+
+// Closes the current rows (__END_AT null) of the keys `find` gives a change for: __END_AT is set
+// to the change's sequence, copy on write. A change not newer than the row's __START_AT (or older
+// when `close_on_equal`) leaves the row current and is reported to `skipped`.
+Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& snap,
+                        const std::vector<std::string>& keys, const KeySet& key_set,
+                        bool close_on_equal,
+                        const std::function<const SeqValue*(const std::string&)>& find,
+                        const std::function<void(const std::string&)>& skipped,
+                        delta::Transaction* txn, FlowContext* ctx) {
+  std::vector<size_t> candidates;
+  if (key_set.prunable) {
+    LF_ASSIGN_OR_RETURN(candidates,
+                        delta::FilesThatMayHoldKeys(snap.files, key_set.columns, key_set.tuples));
+  } else {
+    for (size_t i = 0; i < snap.files.size(); ++i) candidates.push_back(i);
+  }
+  for (size_t fi : candidates) {
+    const delta::AddFile& f = snap.files[fi];
+    LF_ASSIGN_OR_RETURN(auto path, table.DataFilePath(f.path));
+    LF_ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::OpenFile(path));
+    const arrow::SchemaPtr fschema = reader->schema();
+    LF_ASSIGN_OR_RETURN(auto fkey_idx, KeyIndices(*fschema, keys, "data file " + f.path));
+    const int start_idx = fschema->GetFieldIndex(kStartAt);
+    const int end_idx = fschema->GetFieldIndex(kEndAt);
+    if (start_idx < 0 || end_idx < 0) {
+      return Status::Corrupt("data file " + f.path + " of an SCD_TYPE_2 table has no " + kStartAt +
+                             "/" + kEndAt + " columns");
+    }
+    std::vector<RecordBatchPtr> out;
+    bool touched = false;
+    for (int g = 0; g < reader->num_row_groups(); ++g) {
+      LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
+      LF_ASSIGN_OR_RETURN(auto start_arr, Plain(b->column(start_idx)));
+      const ArrayData& end_arr = *b->column(end_idx);
+      std::vector<std::pair<int64_t, int64_t>> sets;
+      for (int64_t r = 0; r < b->num_rows(); ++r) {
+        if (end_arr.IsValid(r)) continue;
+        std::string k;
+        for (int c : fkey_idx) LF_RETURN_NOT_OK(AppendKey(*b->column(c), r, &k, nullptr, nullptr));
+        const SeqValue* change = find(k);
+        if (change == nullptr) continue;
+        LF_ASSIGN_OR_RETURN(SeqValue start, SequenceAt(*start_arr, r));
+        const auto* v = std::get_if<int64_t>(change);
+        if (v == nullptr) return Status::Invalid("a change of an SCD_TYPE_2 table has no sequence");
+        if (start.index() == change->index() &&
+            (close_on_equal ? *change < start : !(start < *change))) {
+          skipped(k);
+          continue;
+        }
+        sets.emplace_back(r, *v);
+      }
+      if (sets.empty()) {
+        out.push_back(std::move(b));
+        continue;
+      }
+      touched = true;
+      std::vector<arrow::ArrayDataPtr> cols = b->columns();
+      LF_ASSIGN_OR_RETURN(cols[static_cast<size_t>(end_idx)], WithValues(end_arr, sets));
+      out.push_back(std::make_shared<arrow::RecordBatch>(fschema, b->num_rows(), std::move(cols)));
+    }
+    if (!touched) continue;
+    LF_RETURN_NOT_OK(txn->Remove(f.path, delta::NowMillis()));
+    DataFileWriter w(ctx->root, fschema, ctx->options.max_rows_per_file);
+    for (const auto& b : out) LF_RETURN_NOT_OK(w.Write(*b));
+    LF_ASSIGN_OR_RETURN(auto adds, w.Finish());
+    ctx->result.rows_written += w.rows();
+    for (auto& a : adds) LF_RETURN_NOT_OK(txn->Add(std::move(a)));
+  }
+  return Status::OK();
+}
+
+// Changes per key (highest sequence wins; later rows win ties) with their key statistics.
+struct KeyedEvents {
+  struct Event {
+    size_t batch;
+    int64_t row;
+    SeqValue seq;
+    bool dropped = false;
+  };
+  std::unordered_map<std::string, Event> events;
+  KeySet key_set;
+};
+
+Result<KeyedEvents> CollectEvents(const std::vector<RecordBatchPtr>& batches,
+                                  const std::vector<std::string>& keys,
+                                  const std::vector<int>& key_idx, int seq_idx) {
+  KeyedEvents out;
+  out.key_set.columns.resize(keys.size());
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    const auto& b = batches[bi];
+    std::vector<arrow::ArrayDataPtr> kc;
+    for (int i : key_idx) {
+      LF_ASSIGN_OR_RETURN(auto a, Plain(b->column(i)));
+      kc.push_back(std::move(a));
+    }
+    LF_ASSIGN_OR_RETURN(auto seq_arr, Plain(b->column(seq_idx)));
+    for (int64_t r = 0; r < b->num_rows(); ++r) {
+      std::string k;
+      delta::KeyTuple tuple(kc.size());
+      for (size_t c = 0; c < kc.size(); ++c) {
+        delta::KeyKind kind = delta::KeyKind::kNumber;
+        LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
+        out.key_set.columns[c].kind = kind;
+        if (!kc[c]->IsNull(r) && !tuple[c]) out.key_set.prunable = false;
+      }
+      LF_ASSIGN_OR_RETURN(SeqValue seq, SequenceAt(*seq_arr, r));
+      if (std::holds_alternative<std::monostate>(seq)) {
+        return Status::Invalid("SCD_TYPE_2: a row has a null sequence_by value");
+      }
+      auto it = out.events.find(k);
+      if (it == out.events.end()) {
+        out.events.emplace(std::move(k), KeyedEvents::Event{bi, r, std::move(seq)});
+        out.key_set.tuples.push_back(std::move(tuple));
+      } else if (!(seq < it->second.seq)) {
+        it->second = KeyedEvents::Event{bi, r, std::move(seq)};
+      }
+    }
+  }
+  for (size_t c = 0; c < keys.size(); ++c) out.key_set.columns[c].path = {keys[c]};
+  return out;
+}
+
+Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
+                    const connect::TableMetadata& md) {
+  const TableSpec& spec = ctx->spec;
+  const std::string app_id = AppIdFor(spec.source_table);
+  std::vector<std::string> keys = spec.primary_keys.empty() ? md.primary_keys : spec.primary_keys;
+  if (keys.empty()) return Status::Invalid("SCD_TYPE_2 needs primary_keys");
+  std::string seq_col = spec.sequence_by ? *spec.sequence_by : md.cursor_field.value_or("");
+  if (seq_col.empty()) return Status::Invalid("SCD_TYPE_2 needs sequence_by or cursor_field");
+  const bool with_deletes = md.ingestion_type == connect::IngestionType::kCdcWithDeletes;
+  if (with_deletes && (!md.cursor_field || *md.cursor_field != seq_col)) {
+    return Status::NotImplemented(
+        "SCD_TYPE_2 with cdc_with_deletes needs sequence_by equal to cursor_field (deletes "
+        "carry only the cursor value)");
+  }
+
+  std::unique_ptr<delta::DeltaTable> table;
+  delta::Snapshot snap;
+  CommittedState state;
+  std::string deletes_offset;
+  auto start_deletes = [&]() -> Status {
+    if (!with_deletes) return Status::OK();
+    deletes_offset = state.deletes_offset;
+    if (!deletes_offset.empty()) return Status::OK();
+    LF_ASSIGN_OR_RETURN(auto dr, ctx->conn.ReadTableDeletes(spec.source_table, "{}", opts));
+    deletes_offset = dr.end_offset;
+    return Status::OK();
+  };
+  LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
+  if (table) {
+    LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
+    LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
+    ctx->result.delta_version = snap.version;
+    LF_RETURN_NOT_OK(start_deletes());
+  }
+  while (true) {
+    LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
+    const arrow::SchemaPtr schema = rr.records->schema();
+    const int seq_idx = schema->GetFieldIndex(seq_col);
+    if (seq_idx < 0) return Status::Invalid("sequence_by column '" + seq_col + "' not found");
+    const arrow::DataTypePtr seq_type = schema->field(seq_idx)->type;
+    if (Scd2SequenceWidth(*seq_type) == 0) {
+      return Status::NotImplemented("SCD_TYPE_2 with a sequence_by column of type " +
+                                    seq_type->ToString() +
+                                    " (supported: integers up to 32-bit unsigned, int64, date32, "
+                                    "timestamp)");
+    }
+    if (schema->GetFieldIndex(kStartAt) >= 0 || schema->GetFieldIndex(kEndAt) >= 0) {
+      return Status::Invalid(std::string("SCD_TYPE_2: the source has a column named ") + kStartAt +
+                             " or " + kEndAt);
+    }
+    std::vector<arrow::FieldPtr> fields = schema->fields();
+    fields.push_back(arrow::MakeField(kStartAt, seq_type, true));
+    fields.push_back(arrow::MakeField(kEndAt, seq_type, true));
+    auto dest_schema = std::make_shared<const arrow::Schema>(std::move(fields));
+    if (!table) {
+      LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *dest_schema, spec.source_table));
+      LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
+      LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
+      ctx->result.delta_version = snap.version;
+      LF_RETURN_NOT_OK(start_deletes());
+    }
+    LF_RETURN_NOT_OK(CheckSchema(snap, *dest_schema, ctx->root));
+    if (rr.end_offset == state.offset) {
+      if (with_deletes) {
+        LF_ASSIGN_OR_RETURN(auto dr,
+                            ctx->conn.ReadTableDeletes(spec.source_table, deletes_offset, opts));
+        if (dr.end_offset == deletes_offset) break;
+        LF_ASSIGN_OR_RETURN(auto key_idx, KeyIndices(*dr.records->schema(), keys,
+                                                     "deletes of table " + spec.source_table));
+        const int dseq = dr.records->schema()->GetFieldIndex(seq_col);
+        LF_ASSIGN_OR_RETURN(auto dbatches, Drain(*dr.records, ctx));
+        LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(dbatches, keys, key_idx, dseq));
+        delta::Transaction txn(snap);
+        if (!ke.events.empty()) {
+          LF_RETURN_NOT_OK(CloseCurrentRows(
+              *table, snap, keys, ke.key_set, /*close_on_equal=*/true,
+              [&](const std::string& k) -> const SeqValue* {
+                auto it = ke.events.find(k);
+                return it == ke.events.end() ? nullptr : &it->second.seq;
+              },
+              [](const std::string&) {}, &txn, ctx));
+        }
+        LF_RETURN_NOT_OK(CommitBatch(*table, snap, &txn, spec, &state, state.offset, "DELETE", ctx,
+                                     dr.end_offset));
+        LF_ASSIGN_OR_RETURN(snap, table->UpdateSnapshot(snap));
+      }
+      break;
+    }
+    LF_ASSIGN_OR_RETURN(auto key_idx, KeyIndices(*schema, keys, "table " + spec.source_table));
+    LF_ASSIGN_OR_RETURN(auto batches, Drain(*rr.records, ctx));
+    LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(batches, keys, key_idx, seq_idx));
+    delta::Transaction txn(snap);
+    LF_RETURN_NOT_OK(CloseCurrentRows(
+        *table, snap, keys, ke.key_set, /*close_on_equal=*/false,
+        [&](const std::string& k) -> const SeqValue* {
+          auto it = ke.events.find(k);
+          return it == ke.events.end() ? nullptr : &it->second.seq;
+        },
+        [&](const std::string& k) { ke.events.find(k)->second.dropped = true; }, &txn, ctx));
+    // The new current rows, in read order.
+    DataFileWriter w(ctx->root, dest_schema, ctx->options.max_rows_per_file);
+    std::vector<std::vector<int64_t>> take(batches.size());
+    for (const auto& [k, e] : ke.events) {
+      if (!e.dropped) take[e.batch].push_back(e.row);
+    }
+    for (size_t bi = 0; bi < batches.size(); ++bi) {
+      auto& rows = take[bi];
+      if (rows.empty()) continue;
+      std::sort(rows.begin(), rows.end());
+      LF_ASSIGN_OR_RETURN(auto t, arrow::TakeRecordBatch(*batches[bi], rows.data(),
+                                                         static_cast<int64_t>(rows.size())));
+      std::vector<arrow::ArrayDataPtr> cols = t->columns();
+      cols.push_back(t->column(seq_idx));
+      LF_ASSIGN_OR_RETURN(auto nulls, NullColumn(seq_type, t->num_rows()));
+      cols.push_back(std::move(nulls));
+      arrow::RecordBatch ob(dest_schema, t->num_rows(), std::move(cols));
+      LF_RETURN_NOT_OK(w.Write(ob));
+    }
+    LF_ASSIGN_OR_RETURN(auto adds, w.Finish());
+    ctx->result.rows_written += w.rows();
+    for (auto& a : adds) LF_RETURN_NOT_OK(txn.Add(std::move(a)));
+    LF_RETURN_NOT_OK(
+        CommitBatch(*table, snap, &txn, spec, &state, rr.end_offset, "MERGE", ctx, deletes_offset));
     LF_ASSIGN_OR_RETURN(snap, table->UpdateSnapshot(snap));
   }
   return Status::OK();
@@ -751,7 +1216,10 @@ Status RunTable(const TableSpec& spec, const PipelineSpec& pipeline, connect::La
   }
   if (spec.scd_type == ScdType::kType2) {
     result->flow = "scd2";
-    return Status::NotImplemented("SCD_TYPE_2 is not implemented yet");
+    if (md.ingestion_type == connect::IngestionType::kSnapshot) {
+      return Status::NotImplemented("SCD_TYPE_2 with snapshot ingestion is not implemented");
+    }
+    return RunScd2Merge(&ctx, opts, md);
   }
   if (md.ingestion_type == connect::IngestionType::kSnapshot) {
     result->flow = "snapshot";

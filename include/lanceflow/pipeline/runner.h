@@ -13,10 +13,26 @@
 //                         statistics can hold a batch key are read, those that do hold one are
 //                         rewritten without the replaced rows, and the batch's rows are added,
 //                         all in one commit. A stored row whose sequence is newer than the
-//                         event's is kept and the event dropped. LanceDB keeps no delete log,
-//                         so deleted source rows stay (use snapshot ingestion for deletes).
-//                         Primary keys must be top-level columns.
-//   SCD_TYPE_2            not implemented yet: the table fails with NotImplemented.
+//                         event's is kept and the event dropped. With plain cdc deleted source
+//                         rows stay. Primary keys must be top-level columns.
+//   cdc_with_deletes      as cdc, then (same pinned version) read_table_deletes from the
+//     (SCD1)              committed deletes offset: the deleted keys' rows are removed the same
+//                         copy-on-write way, unless the stored row's sequence_by is newer than
+//                         the delete's (a delete lacking the sequence column removes anyway).
+//                         Every commit carries both offsets ("lanceflow.deletesOffset"); the
+//                         delete log starts at the version of the first run and is committed
+//                         with its first batch.
+//   SCD_TYPE_2 (cdc,      history: the destination has the source's columns plus __START_AT and
+//     cdc_with_deletes)   __END_AT, typed like sequence_by (integers up to uint32, int64, date32,
+//                         timestamp). Per batch, a key's change newer than its current row
+//                         (__END_AT null) closes it (__END_AT = the change's sequence, file
+//                         rewritten copy-on-write) and opens a new row (__START_AT = sequence,
+//                         __END_AT null); a change not newer than the current row's __START_AT
+//                         (an identical re-delivery) is a no-op. One change per key per batch:
+//                         the highest sequence. Deletes (cdc_with_deletes, which then needs
+//                         sequence_by = cursor_field) close the current row at the delete's
+//                         sequence and open nothing. Snapshot ingestion with SCD_TYPE_2 fails
+//                         with NotImplemented.
 //
 // Exactly once: every commit carries a `txn` action (appId "lanceflow:<source_table>", version
 // = the table's batch counter, +1 per commit) and the connector's end offset in the table
@@ -82,6 +98,8 @@ std::string AppIdFor(const std::string& source_table);
 // Metadata configuration keys holding the committed connector offset and its source table.
 inline constexpr const char* kOffsetKey = "lanceflow.sourceOffset";
 inline constexpr const char* kSourceTableKey = "lanceflow.sourceTable";
+// The committed read_table_deletes offset (cdc_with_deletes tables only).
+inline constexpr const char* kDeletesOffsetKey = "lanceflow.deletesOffset";
 
 // Runs every table of `spec` reading from `source`. Never fails as a whole: per-table errors
 // are in the result.
