@@ -405,3 +405,52 @@ def test_sync_scd2_history(tmp_path):
                 values={"name": "again", "updated_at": later + dt.timedelta(hours=2)})
     step()
     assert sum(1 for r in scd2_rows(lakehouse, "docs_scd2_del") if r["id"] == 11) == 3
+
+
+def test_sync_deletes_and_scd2_killed_at_random_points_converge(tmp_path):
+    """cdc_with_deletes (SCD1 and SCD2) under SIGKILL: after kills during the first sync and
+    during the sync of updates and deletes, a final run gives the tables of uninterrupted runs."""
+    db_dir = str(tmp_path / "db")
+    db = make_source(db_dir, n_docs=120)
+    conf = {"primary_keys": ["id"], "cursor_field": "updated_at",
+            "ingestion_type": "cdc_with_deletes", "max_records_per_batch": "5"}
+    objects = [
+        {"table": {"source_table": "docs", "destination_table": "scd1",
+                   "table_configuration": {**conf, "scd_type": "SCD_TYPE_1"}}},
+        {"table": {"source_table": "docs", "destination_table": "scd2",
+                   "table_configuration": {**conf, "scd_type": "SCD_TYPE_2"}}}]
+    ref_lake, lake = str(tmp_path / "ref"), str(tmp_path / "killed")
+    ref_pipeline = write_pipeline(str(tmp_path / "ref.json"), db_dir, ref_lake, objects)
+    pipeline = write_pipeline(str(tmp_path / "killed.json"), db_dir, lake, objects)
+    rng = random.Random(9)
+
+    def killed_runs():
+        t = time.monotonic()
+        sync(write_pipeline(str(tmp_path / "timing.json"), db_dir,
+                            str(tmp_path / f"timing{rng.random()}"), objects))
+        duration = time.monotonic() - t
+        for _ in range(5):
+            p = subprocess.Popen([binary(), "sync", pipeline, "--progress", "never"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0, duration))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+
+    def compare():
+        assert delta_rows(lake, "scd1", "id") == delta_rows(ref_lake, "scd1", "id")
+        assert scd2_rows(lake, "scd2") == scd2_rows(ref_lake, "scd2")
+
+    sync(ref_pipeline)
+    killed_runs()
+    docs = db.open_table("docs")
+    later = T0 + dt.timedelta(days=1)
+    docs.update(where="id >= 30 AND id < 60",
+                values={"name": "updated", "updated_at": later})
+    docs.delete("id >= 70 AND id < 90")
+    sync(ref_pipeline)
+    killed_runs()
+    sync(pipeline)
+    compare()
+    assert normalize(delta_rows(lake, "scd1", "id")) == source_rows(db, "docs", "id")
+    closed = [r for r in scd2_rows(lake, "scd2") if r["__END_AT"] is not None]
+    assert len(closed) == 50
