@@ -7,7 +7,7 @@ Each flow's expected result is computed here from the source rows the engine rep
                cdc_with_deletes the source's current rows;
   APPEND_ONLY  every source row once.
 Also: a second run without source changes commits nothing, a bad pipeline file gives one error
-line, SCD_TYPE_2 over a snapshot table fails its table only, and runs killed with SIGKILL at random instants then
+line, an SCD_TYPE_2 table it cannot sync fails that table only, and runs killed with SIGKILL at random instants then
 resumed end with the tables of an uninterrupted run.
 """
 
@@ -199,7 +199,9 @@ def test_sync_failing_table_does_not_stop_others(tmp_path):
         {"table": {"source_table": "missing", "destination_table": "m"}},
         {"table": {"source_table": "docs", "destination_table": "docs_scd2",
                    "table_configuration": {"scd_type": "SCD_TYPE_2", "primary_keys": ["id"],
-                                           "ingestion_type": "snapshot"}}},
+                                           "ingestion_type": "cdc_with_deletes",
+                                           "cursor_field": "updated_at",
+                                           "sequence_by": "id"}}},
         {"table": {"source_table": "events", "destination_table": "events_append",
                    "table_configuration": {"scd_type": "APPEND_ONLY", "cursor_field": "seq"}}},
     ])
@@ -454,3 +456,53 @@ def test_sync_deletes_and_scd2_killed_at_random_points_converge(tmp_path):
     assert normalize(delta_rows(lake, "scd1", "id")) == source_rows(db, "docs", "id")
     closed = [r for r in scd2_rows(lake, "scd2") if r["__END_AT"] is not None]
     assert len(closed) == 50
+
+
+def test_sync_scd2_snapshot_history(tmp_path):
+    """SCD_TYPE_2 over snapshot ingestion: the sequence is the Lance table version; changed rows
+    and missing keys are closed at it, new and changed rows opened at it."""
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
+    db = make_source(db_dir)
+    pipeline = write_pipeline(str(tmp_path / "p.json"), db_dir, lakehouse, objects=[
+        {"table": {"source_table": "docs", "destination_table": "hist",
+                   "table_configuration": {"scd_type": "SCD_TYPE_2", "primary_keys": ["id"],
+                                           "ingestion_type": "snapshot", "batch_size": "16"}}}])
+    hist = {}
+
+    def step():
+        sync(pipeline)
+        version = db.open_table("docs").version
+        current = {r["id"]: r for r in source_rows(db, "docs", "id")}
+        for key, row in current.items():
+            versions = hist.setdefault(key, [])
+            cur = versions[-1] if versions and versions[-1]["__END_AT"] is None else None
+            if cur is not None and {k: cur[k] for k in row} == row:
+                continue
+            if cur is not None:
+                cur["__END_AT"] = version
+            versions.append({**row, "__START_AT": version, "__END_AT": None})
+        for key, versions in hist.items():
+            if key not in current and versions[-1]["__END_AT"] is None:
+                versions[-1]["__END_AT"] = version
+        assert scd2_rows(lakehouse, "hist") == flat(hist)
+
+    step()
+    docs = db.open_table("docs")
+    rng = random.Random(2)
+    docs.update(where="id >= 10 AND id < 20", values={"name": "renamed"})
+    docs.update(where="id = 5", values={"name": "doc 5"})  # same value: no new version
+    docs.delete("id >= 40 AND id < 45")
+    docs.add(pa.Table.from_pylist(docs_rows(60, 5, T0, rng), DOCS_SCHEMA))
+    step()
+    got = scd2_rows(lakehouse, "hist")
+    assert sum(1 for r in got if r["id"] == 12) == 2
+    assert sum(1 for r in got if r["id"] == 5) == 1
+    assert all(r["__END_AT"] is not None for r in got if 40 <= r["id"] < 45)
+
+    v = DeltaTable(os.path.join(lakehouse, "hist")).version()
+    sync(pipeline)
+    assert DeltaTable(os.path.join(lakehouse, "hist")).version() == v
+
+    docs.add(pa.Table.from_pylist(docs_rows(41, 1, T0, rng), DOCS_SCHEMA))
+    step()
+    assert sum(1 for r in scd2_rows(lakehouse, "hist") if r["id"] == 41) == 2

@@ -31,8 +31,14 @@
 //                         (an identical re-delivery) is a no-op. One change per key per batch:
 //                         the highest sequence. Deletes (cdc_with_deletes, which then needs
 //                         sequence_by = cursor_field) close the current row at the delete's
-//                         sequence and open nothing. Snapshot ingestion with SCD_TYPE_2 fails
-//                         with NotImplemented.
+//                         sequence and open nothing.
+//   SCD_TYPE_2 (snapshot) the sequence is the source table version V (__START_AT/__END_AT are
+//                         longs): when V differs from the committed one, the current rows are
+//                         diffed by key against the snapshot (values compared as the Spark
+//                         mapping stores them): changed rows and keys missing from the snapshot
+//                         are closed at V, new and changed rows opened at V, in one commit.
+//                         Reads every live file; holds the snapshot in memory; duplicate keys
+//                         fail the table.
 //
 // Exactly once: every commit carries a `txn` action (appId "lanceflow:<source_table>", version
 // = the table's batch counter, +1 per commit) and the connector's end offset in the table
