@@ -37,9 +37,10 @@ class Parser {
   // Rejects keys outside `allowed`.
   Status CheckKeys(const Json& obj, const std::string& path,
                    std::initializer_list<const char*> allowed) const {
-    for (const auto& [key, value] : obj.items()) {
+    for (const auto& item : obj.items()) {
+      const std::string& key = item.key();
       bool ok = std::any_of(allowed.begin(), allowed.end(),
-                            [&](const char* a) { return key == a; });
+                            [&key](const char* a) { return key == a; });
       if (!ok) {
         std::string list;
         for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
