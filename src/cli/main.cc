@@ -15,16 +15,19 @@
 #include <fstream>
 
 #include "lanceflow/connect/lakeflow_connect.h"
+#include "lanceflow/connect/open_source.h"
 #include "lanceflow/connect/spark_schema.h"
 #include "lanceflow/core/log.h"
 #include "lanceflow/pipeline/pipeline_spec.h"
 #include "lanceflow/pipeline/runner.h"
 #include "lanceflow/source/schema_json.h"
 #include "output.h"
-#include "source_factory.h"
 
 namespace lanceflow::cli {
 namespace {
+
+using connect::OpenSource;
+using connect::SourceSpec;
 
 constexpr const char* kVersion = "lanceflow 0.1.0";
 
