@@ -237,7 +237,8 @@ class CloudScanReader : public arrow::RecordBatchReader {
     std::vector<std::string> columns;  // empty = all
     std::string filter_sql;
     arrow::SchemaPtr schema;  // of the rows returned
-    int64_t total_rows = 0;   // rows to read (count, capped by the limit)
+    int64_t first_row = 0;    // rows of the filtered result skipped (ScanOptions::offset)
+    int64_t total_rows = 0;   // rows to read after first_row (count, capped by the limit)
     int64_t page_rows = 0;
     int64_t batch_rows = 0;
   };
@@ -297,6 +298,7 @@ class CloudScanReader : public arrow::RecordBatchReader {
   Result<std::vector<arrow::RecordBatchPtr>> FetchPage(int64_t offset, int64_t k) const {
     json body = {{"k", k}, {"prefilter", true}, {"vector", json::array()},
                  {"version", plan_.version}};
+    offset += plan_.first_row;
     if (offset > 0) body["offset"] = offset;
     if (!plan_.columns.empty()) body["columns"] = plan_.columns;
     if (!plan_.filter_sql.empty()) body["filter"] = plan_.filter_sql;
@@ -401,6 +403,14 @@ Result<std::vector<source::VersionInfo>> CloudSource::ListVersions(const std::st
 Result<source::Scan> CloudSource::OpenScan(const std::string& table,
                                            const source::ScanOptions& options) {
   LF_RETURN_NOT_OK(CheckTableName(table));
+  if (!options.fragment_ids.empty()) {
+    return Status::NotImplemented("table " + Quoted(table) +
+                                  ": LanceDB Cloud scans cannot be restricted to fragments");
+  }
+  if (options.offset < 0) {
+    return Status::Invalid("table " + Quoted(table) + ": negative scan offset " +
+                           std::to_string(options.offset));
+  }
   // Pin the version first: every later request of this scan names it.
   LF_ASSIGN_OR_RETURN(auto desc, DescribeImpl(*ctx_, table, options.version));
   CloudScanReader::Plan plan;
@@ -425,7 +435,9 @@ Result<source::Scan> CloudSource::OpenScan(const std::string& table,
     plan.filter_sql = *sql;
   }
   LF_ASSIGN_OR_RETURN(int64_t count, CountImpl(*ctx_, table, plan.filter_sql, desc.version));
-  plan.total_rows = options.limit >= 0 ? std::min(count, options.limit) : count;
+  plan.first_row = options.offset;
+  const int64_t after = std::max<int64_t>(0, count - options.offset);
+  plan.total_rows = options.limit >= 0 ? std::min(after, options.limit) : after;
   int64_t row_bytes = 1;
   for (const auto& f : plan.schema->fields()) row_bytes += EstimateBytes(*f->type);
   plan.page_rows = ctx_->options.page_rows > 0

@@ -23,6 +23,7 @@
 #include "lanceflow/connect/lakeflow_connect.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <queue>
@@ -62,9 +63,10 @@ struct StartOffset {
   std::string canonical = "{}";
 };
 
-Result<StartOffset> ParseStartOffset(const std::string& table, const std::string& text) {
+Result<StartOffset> ParseStartOffset(const std::string& table, const std::string& text,
+                                     const char* what = "start offset") {
   StartOffset o;
-  const std::string where = "table " + Quote(table) + ": start offset";
+  const std::string where = "table " + Quote(table) + ": " + what;
   auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return o;
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -1137,6 +1139,78 @@ Result<ReadResult> LakeflowConnect::ReadTableDeletes(const std::string& table,
       end.dump()};
 }
 
+namespace {
+
+// Where an incremental read after `start` continues at t.version (nullopt: from the beginning),
+// the lookback of cdc tables applied when the offset was read at an older version.
+Result<std::optional<Position>> StartPosition(const ResolvedTable& t, const StartOffset& start) {
+  const std::string where = "table " + Quote(t.name) + ": ";
+  const uint64_t version = t.version;
+  std::optional<Position> from;
+  if (!start.cursor) return from;
+  if (*start.cursor_field != *t.options.cursor_field) {
+    return Status::Invalid(where + "the offset was written for cursor_field " +
+                           Quote(*start.cursor_field) + ", not " +
+                           Quote(*t.options.cursor_field) + "; reset the offset");
+  }
+  Position p;
+  LF_ASSIGN_OR_RETURN(p.at.cursor,
+                      DecodeOrderValue(*t.cursor_type, *start.cursor, where + "offset cursor"));
+  if (start.key) {
+    if (!t.tie_break) {
+      return Status::Invalid(where + "the offset continues inside a run of equal cursors by "
+                                     "primary key, but the options give no usable "
+                                     "primary_keys for cdc; restore them or reset the offset");
+    }
+    if (start.key->size() != t.key_indices.size()) {
+      return Status::Invalid(where + "the offset has " + std::to_string(start.key->size()) +
+                             " key values, the options " +
+                             std::to_string(t.key_indices.size()) + " primary keys");
+    }
+    for (size_t k = 0; k < t.key_types.size(); ++k) {
+      LF_ASSIGN_OR_RETURN(auto v, DecodeOrderValue(*t.key_types[k], (*start.key)[k],
+                                                   where + "offset key"));
+      p.at.keys.push_back(std::move(v));
+    }
+    p.has_keys = true;
+  }
+  // Late-arriving rows: after new commits, look back once (the version in the offset moves
+  // to the pinned one with the first non-empty batch).
+  if (IsCdc(t.type) && (t.options.lookback_seconds || t.options.lookback) &&
+      start.version.value_or(0) < version) {
+    auto back = LookBack(t, p.at.cursor);
+    if (back) {
+      p.at.cursor = *back;
+      p.at.keys.clear();
+      p.has_keys = false;
+      from = p;
+    }  // else: from the beginning
+  } else {
+    from = p;
+  }
+
+  return from;
+}
+
+// The end offset of an incremental read ending at `b`.
+Result<std::string> EndOffsetText(const ResolvedTable& t, const Boundary& b) {
+  ojson end = ojson::object();
+  end["cursor_field"] = *t.options.cursor_field;
+  LF_ASSIGN_OR_RETURN(end["cursor"], EncodeOrderValue(*t.cursor_type, b.last.cursor));
+  if (t.tie_break) {
+    ojson keys = ojson::array();
+    for (size_t k = 0; k < t.key_types.size(); ++k) {
+      LF_ASSIGN_OR_RETURN(auto v, EncodeOrderValue(*t.key_types[k], b.last.keys[k]));
+      keys.push_back(std::move(v));
+    }
+    end["key"] = std::move(keys);
+  }
+  end["version"] = t.version;
+  return end.dump(-1, ' ', false, ojson::error_handler_t::strict);
+}
+
+}  // namespace
+
 Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
                                               const std::string& start_offset,
                                               const Options& options) {
@@ -1174,71 +1248,368 @@ Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
                       end.dump()};
   }
 
-  // Incremental: where to continue.
-  std::optional<Position> from;
-  if (start.cursor) {
-    if (*start.cursor_field != *t.options.cursor_field) {
-      return Status::Invalid(where + "the offset was written for cursor_field " +
-                             Quote(*start.cursor_field) + ", not " +
-                             Quote(*t.options.cursor_field) + "; reset the offset");
-    }
-    Position p;
-    LF_ASSIGN_OR_RETURN(p.at.cursor,
-                        DecodeOrderValue(*t.cursor_type, *start.cursor, where + "offset cursor"));
-    if (start.key) {
-      if (!t.tie_break) {
-        return Status::Invalid(where + "the offset continues inside a run of equal cursors by "
-                                       "primary key, but the options give no usable "
-                                       "primary_keys for cdc; restore them or reset the offset");
-      }
-      if (start.key->size() != t.key_indices.size()) {
-        return Status::Invalid(where + "the offset has " + std::to_string(start.key->size()) +
-                               " key values, the options " +
-                               std::to_string(t.key_indices.size()) + " primary keys");
-      }
-      for (size_t k = 0; k < t.key_types.size(); ++k) {
-        LF_ASSIGN_OR_RETURN(auto v, DecodeOrderValue(*t.key_types[k], (*start.key)[k],
-                                                     where + "offset key"));
-        p.at.keys.push_back(std::move(v));
-      }
-      p.has_keys = true;
-    }
-    // Late-arriving rows: after new commits, look back once (the version in the offset moves
-    // to the pinned one with the first non-empty batch).
-    if (IsCdc(t.type) && (t.options.lookback_seconds || t.options.lookback) &&
-        start.version.value_or(0) < version) {
-      auto back = LookBack(t, p.at.cursor);
-      if (back) {
-        p.at.cursor = *back;
-        p.at.keys.clear();
-        p.has_keys = false;
-        from = p;
-      }  // else: from the beginning
-    } else {
-      from = p;
-    }
-  }
-
+  LF_ASSIGN_OR_RETURN(auto from, StartPosition(t, start));
   LF_ASSIGN_OR_RETURN(auto b, FindBoundary(source_.get(), t, from));
   if (!b.found) return unchanged();
   LF_ASSIGN_OR_RETURN(auto reader, CollectRows(source_.get(), t, from, b));
   if (!t.tie_break) reader->SetTail(source_, t, b.last.cursor, b.rows_at_last);
 
-  ojson end = ojson::object();
-  end["cursor_field"] = *t.options.cursor_field;
-  LF_ASSIGN_OR_RETURN(end["cursor"], EncodeOrderValue(*t.cursor_type, b.last.cursor));
-  if (t.tie_break) {
-    ojson keys = ojson::array();
-    for (size_t k = 0; k < t.key_types.size(); ++k) {
-      LF_ASSIGN_OR_RETURN(auto v, EncodeOrderValue(*t.key_types[k], b.last.keys[k]));
-      keys.push_back(std::move(v));
-    }
-    end["key"] = std::move(keys);
-  }
-  end["version"] = version;
+  LF_ASSIGN_OR_RETURN(std::string end, EndOffsetText(t, b));
   return ReadResult{std::make_unique<OutputReader>(std::move(reader), t.output_schema,
                                                    t.options.batch_size, table, check_uint64),
-                    end.dump(-1, ' ', false, ojson::error_handler_t::strict)};
+                    std::move(end)};
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Partitions
+//
+// A descriptor names the table version it reads, so it needs no state of the instance that made
+// it: batch descriptors hold the version pinned by GetPartitions, stream descriptors the version
+// of their end offset (every non-empty end offset carries the version it was computed at; a
+// replay after a restart reads that version again, not the restarted instance's pin).
+
+namespace {
+
+constexpr int64_t kDefaultPartitionRows = 100'000;
+constexpr int64_t kMaxPartitionRows = 100'000'000;
+
+// Option partition_rows, rounded up to a multiple of batch_size.
+Result<int64_t> PartitionRows(const Options& options, int64_t batch_size) {
+  int64_t n = kDefaultPartitionRows;
+  auto it = options.find("partition_rows");
+  if (it != options.end()) {
+    const std::string& v = it->second;
+    int64_t parsed = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || parsed < 1 ||
+        parsed > kMaxPartitionRows) {
+      return Status::Invalid("option partition_rows: expected an integer in 1.." +
+                             std::to_string(kMaxPartitionRows));
+    }
+    n = parsed;
+  }
+  return (n + batch_size - 1) / batch_size * batch_size;
+}
+
+std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::strict); }
+
+ojson DescriptorHead(const ResolvedTable& t) {
+  ojson d = ojson::object();
+  d["table"] = t.name;
+  d["version"] = t.version;
+  return d;
+}
+
+// Partitions of t.version: all rows (range == nullptr) or the rows of a stream range.
+Result<std::vector<std::string>> MakePartitions(source::Source* src, const ResolvedTable& t,
+                                                const Options& options,
+                                                const std::pair<ojson, ojson>* range) {
+  LF_ASSIGN_OR_RETURN(int64_t part_rows, PartitionRows(options, t.options.batch_size));
+  std::vector<std::string> out;
+  auto add_range = [&](ojson d) {
+    if (range) {
+      d["start"] = range->first;
+      d["end"] = range->second;
+    }
+    out.push_back(Dump(d));
+  };
+  auto fragments = src->ListFragments(t.name, t.version);
+  if (fragments.ok()) {
+    // Batch: one per fragment. Stream: fragments grouped to about part_rows stored rows each
+    // (the range usually holds far fewer rows than the table, so one per fragment would make
+    // mostly empty tasks).
+    std::vector<uint64_t> group;
+    int64_t group_rows = 0;
+    auto flush = [&] {
+      if (group.empty()) return;
+      ojson d = DescriptorHead(t);
+      d["fragments"] = group;
+      add_range(std::move(d));
+      group.clear();
+      group_rows = 0;
+    };
+    for (const auto& f : *fragments) {
+      group.push_back(f.id);
+      group_rows += std::max<int64_t>(1, f.physical_rows - f.deleted_rows);
+      if (!range || group_rows >= part_rows) flush();
+    }
+    flush();
+    return out;
+  }
+  if (fragments.status().code() != StatusCode::kNotImplemented) return fragments.status();
+  if (range || !src->SupportsScanOffset()) {
+    add_range(DescriptorHead(t));
+    return out;
+  }
+  LF_ASSIGN_OR_RETURN(int64_t rows, src->CountRows(t.name, FilterText(t.options.filter),
+                                                   t.version));
+  for (int64_t o = 0; o < rows; o += part_rows) {
+    ojson d = DescriptorHead(t);
+    d["offset"] = o;
+    d["limit"] = std::min(part_rows, rows - o);
+    out.push_back(Dump(d));
+  }
+  return out;
+}
+
+// The rows of a stream range: (from, end] in (cursor, keys) order, cursor non-null, within the
+// start_timestamp floor. Rows are exactly re-checked (pushed bounds may be supersets).
+class RangeReader : public arrow::RecordBatchReader {
+ public:
+  RangeReader(std::unique_ptr<arrow::RecordBatchReader> inner, ResolvedTable t,
+              std::optional<Position> from, Position end)
+      : inner_(std::move(inner)), t_(std::move(t)), from_(std::move(from)), end_(std::move(end)) {}
+  arrow::SchemaPtr schema() const override { return inner_->schema(); }
+  Result<arrow::RecordBatchPtr> Next() override {
+    while (true) {
+      LF_ASSIGN_OR_RETURN(auto batch, inner_->Next());
+      if (!batch) return batch;
+      std::vector<int64_t> keep;
+      OrderTuple tuple;
+      for (int64_t i = 0; i < batch->num_rows(); ++i) {
+        LF_ASSIGN_OR_RETURN(bool has, ReadTuple(t_, *batch, t_.cursor_index, t_.key_indices, i,
+                                                &tuple));
+        if (!has || (from_ && !from_->Before(tuple)) || end_.Before(tuple)) continue;
+        if (t_.floor && tuple.cursor < *t_.floor) continue;
+        keep.push_back(i);
+      }
+      if (keep.empty()) continue;
+      if (static_cast<int64_t>(keep.size()) == batch->num_rows()) return batch;
+      return arrow::TakeRecordBatch(*batch, keep.data(), static_cast<int64_t>(keep.size()));
+    }
+  }
+
+ private:
+  std::unique_ptr<arrow::RecordBatchReader> inner_;
+  ResolvedTable t_;
+  std::optional<Position> from_;
+  Position end_;
+};
+
+// The last row a stream range includes, from its end offset.
+Result<Position> EndPosition(const ResolvedTable& t, const StartOffset& end,
+                             const std::string& where) {
+  if (!end.cursor) return Status::Invalid(where + "the end offset holds no cursor");
+  if (*end.cursor_field != *t.options.cursor_field) {
+    return Status::Invalid(where + "the end offset was written for cursor_field " +
+                           Quote(*end.cursor_field) + ", not " + Quote(*t.options.cursor_field));
+  }
+  if (end.key.has_value() != t.tie_break) {
+    return Status::Invalid(where + (t.tie_break ? "the end offset has no key but the table is "
+                                                  "read by (cursor, primary keys)"
+                                                : "the end offset has a key but the options give "
+                                                  "no usable primary_keys for cdc"));
+  }
+  Position p;
+  LF_ASSIGN_OR_RETURN(p.at.cursor,
+                      DecodeOrderValue(*t.cursor_type, *end.cursor, where + "end offset cursor"));
+  if (end.key) {
+    if (end.key->size() != t.key_types.size()) {
+      return Status::Invalid(where + "the end offset has " + std::to_string(end.key->size()) +
+                             " key values, the options " + std::to_string(t.key_types.size()) +
+                             " primary keys");
+    }
+    for (size_t k = 0; k < t.key_types.size(); ++k) {
+      LF_ASSIGN_OR_RETURN(auto v, DecodeOrderValue(*t.key_types[k], (*end.key)[k],
+                                                   where + "end offset key"));
+      p.at.keys.push_back(std::move(v));
+    }
+    p.has_keys = true;
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> LakeflowConnect::GetPartitions(const std::string& table,
+                                                                const Options& options) {
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
+  return MakePartitions(source_.get(), t, options, nullptr);
+}
+
+Result<std::string> LakeflowConnect::LatestOffset(const std::string& table,
+                                                  const Options& options,
+                                                  const std::string& start_offset) {
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
+  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
+  const std::string where = "table " + Quote(table) + ": ";
+  if (start.version && *start.version > version) {
+    return Status::Invalid(where + "the offset was read at version " +
+                           std::to_string(*start.version) + " but the latest version is " +
+                           std::to_string(version) +
+                           " (table recreated?); reset the offset with a full refresh");
+  }
+  if (t.type == IngestionType::kSnapshot) {
+    if (start.cursor) {
+      return Status::Invalid(where + "the offset holds a cursor but the table is read as a "
+                                     "snapshot; reset the offset");
+    }
+    if (start.version && *start.version == version) return start.canonical;
+    ojson end = ojson::object();
+    end["version"] = version;
+    return Dump(end);
+  }
+  LF_ASSIGN_OR_RETURN(auto from, StartPosition(t, start));
+  LF_ASSIGN_OR_RETURN(auto b, FindBoundary(source_.get(), t, from));
+  if (!b.found) return start.canonical;
+  return EndOffsetText(t, b);
+}
+
+Result<std::vector<std::string>> LakeflowConnect::GetStreamPartitions(
+    const std::string& table, const Options& options, const std::string& start_offset,
+    const std::string& end_offset) {
+  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
+  LF_ASSIGN_OR_RETURN(auto end, ParseStartOffset(table, end_offset, "end offset"));
+  if (start.canonical == end.canonical) return std::vector<std::string>{};
+  const std::string where = "table " + Quote(table) + ": ";
+  if (!end.version) return Status::Invalid(where + "the end offset names no version");
+  if (start.version && *start.version > *end.version) {
+    return Status::Invalid(where + "the start offset's version " +
+                           std::to_string(*start.version) + " is after the end offset's " +
+                           std::to_string(*end.version));
+  }
+  LF_ASSIGN_OR_RETURN(uint64_t pinned, PinnedVersion(table));
+  if (*end.version > pinned) {
+    return Status::Invalid(where + "the end offset names version " +
+                           std::to_string(*end.version) + " but the latest version is " +
+                           std::to_string(pinned));
+  }
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, *end.version, options,
+                                      init_time_us_));
+  if (t.type == IngestionType::kSnapshot) {
+    if (start.cursor || end.cursor) {
+      return Status::Invalid(where + "an offset holds a cursor but the table is read as a "
+                                     "snapshot; reset the offset");
+    }
+    return MakePartitions(source_.get(), t, options, nullptr);
+  }
+  // Validate both ends now rather than in every executor.
+  LF_RETURN_NOT_OK(StartPosition(t, start).status());
+  LF_RETURN_NOT_OK(EndPosition(t, end, where).status());
+  const std::pair<ojson, ojson> range{ojson::parse(start.canonical), ojson::parse(end.canonical)};
+  return MakePartitions(source_.get(), t, options, &range);
+}
+
+Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
+                                                  const std::string& partition_json,
+                                                  const Options& options) {
+  const std::string where = "table " + Quote(table) + ": partition descriptor ";
+  auto bad = [&](const std::string& what) { return Status::Invalid(where + what); };
+  auto j = nlohmann::json::parse(partition_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return bad("is not a JSON object");
+  std::optional<uint64_t> version;
+  std::optional<std::vector<uint64_t>> fragment_ids;
+  std::optional<uint64_t> offset, limit;
+  std::optional<nlohmann::json> range_start, range_end;
+  bool table_seen = false;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const auto& v = it.value();
+    if (k == "table") {
+      if (!v.is_string() || v.get<std::string>() != table) {
+        return bad("was made for another table");
+      }
+      table_seen = true;
+    } else if (k == "version") {
+      if (!v.is_number_unsigned()) return bad("has a \"version\" that is not an integer >= 0");
+      version = v.get<uint64_t>();
+    } else if (k == "fragments") {
+      if (!v.is_array() || v.empty()) return bad("has a \"fragments\" that is not a list of ids");
+      fragment_ids.emplace();
+      for (const auto& f : v) {
+        if (!f.is_number_unsigned()) return bad("has a fragment id that is not an integer >= 0");
+        fragment_ids->push_back(f.get<uint64_t>());
+      }
+    } else if (k == "offset" || k == "limit") {
+      if (!v.is_number_unsigned() || v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+        return bad("has an \"" + k + "\" that is not an integer >= 0");
+      }
+      (k == "offset" ? offset : limit) = v.get<uint64_t>();
+    } else if (k == "start" || k == "end") {
+      if (!v.is_object()) return bad("has a \"" + k + "\" that is not an offset object");
+      (k == "start" ? range_start : range_end) = v;
+    } else {
+      std::string shown = k.size() > 40 ? k.substr(0, 37) + "..." : k;
+      return bad("has an unknown key \"" + shown + "\"");
+    }
+  }
+  if (!table_seen) return bad("names no table");
+  if (!version) return bad("names no version");
+  if (offset.has_value() != limit.has_value()) return bad("needs both \"offset\" and \"limit\"");
+  if (limit && *limit == 0) return bad("has an empty page range");
+  if (offset && fragment_ids) return bad("has both fragments and a page range");
+  if (range_start.has_value() != range_end.has_value()) {
+    return bad("needs both \"start\" and \"end\"");
+  }
+  if (range_start && offset) return bad("has both a stream range and a page range");
+  LF_ASSIGN_OR_RETURN(uint64_t pinned, PinnedVersion(table));
+  if (*version > pinned) {
+    return bad("names version " + std::to_string(*version) + " but the latest version is " +
+               std::to_string(pinned));
+  }
+  if (offset && !source_->SupportsScanOffset()) {
+    return bad("has a page range but this source reads no page ranges");
+  }
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, *version, options, init_time_us_));
+  source::ScanOptions so;
+  if (fragment_ids) {
+    auto listed = source_->ListFragments(table, *version);
+    if (!listed.ok()) {
+      if (listed.status().code() == StatusCode::kNotImplemented) {
+        return bad("names fragments but this source has none");
+      }
+      return listed.status();
+    }
+    std::set<uint64_t> present, seen;
+    for (const auto& f : *listed) present.insert(f.id);
+    for (uint64_t id : *fragment_ids) {
+      if (!present.count(id)) {
+        return bad("names fragment " + std::to_string(id) + ", which version " +
+                   std::to_string(*version) + " does not have");
+      }
+      if (!seen.insert(id).second) return bad("names fragment " + std::to_string(id) + " twice");
+    }
+    so.fragment_ids = *fragment_ids;
+  }
+  if (offset) {
+    so.offset = static_cast<int64_t>(*offset);
+    so.limit = static_cast<int64_t>(*limit);
+  }
+  so.columns = t.output_columns;
+  so.version = *version;
+  so.batch_rows = t.options.batch_size;
+  std::unique_ptr<arrow::RecordBatchReader> reader;
+  if (range_start) {
+    if (t.type == IngestionType::kSnapshot) {
+      return bad("holds a stream range but the table is read as a snapshot");
+    }
+    const std::string inner = "table " + Quote(table) + ": ";
+    LF_ASSIGN_OR_RETURN(auto start,
+                        ParseStartOffset(table, range_start->dump(), "partition start offset"));
+    LF_ASSIGN_OR_RETURN(auto end,
+                        ParseStartOffset(table, range_end->dump(), "partition end offset"));
+    if (end.version != version) return bad("has an end offset of another version");
+    LF_ASSIGN_OR_RETURN(auto from, StartPosition(t, start));
+    LF_ASSIGN_OR_RETURN(auto last, EndPosition(t, end, inner));
+    const expr::ColumnPath col{{*t.options.cursor_field}};
+    so.filter = FilterText(UserFilterAnd(
+        t, {LowerBound(t, from),
+            BoundPredicate(col, *t.cursor_type, expr::CompareOp::kLe, last.at.cursor)}));
+    LF_ASSIGN_OR_RETURN(auto scan, source_->OpenScan(table, so));
+    reader = std::make_unique<RangeReader>(std::move(scan.reader), t, std::move(from),
+                                           std::move(last));
+  } else {
+    so.filter = FilterText(t.options.filter);
+    LF_ASSIGN_OR_RETURN(auto scan, source_->OpenScan(table, so));
+    reader = std::move(scan.reader);
+  }
+  return ReadResult{std::make_unique<OutputReader>(std::move(reader), t.output_schema,
+                                                   t.options.batch_size, table,
+                                                   !t.options.uint64_as_decimal),
+                    std::string()};
 }
 
 }  // namespace lanceflow::connect

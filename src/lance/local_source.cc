@@ -653,11 +653,46 @@ Result<std::vector<source::VersionInfo>> LocalSource::ListVersions(const std::st
 
 Result<source::Scan> LocalSource::OpenScan(const std::string& table,
                                            const source::ScanOptions& options) {
+  if (options.offset != 0) {
+    return Status::NotImplemented("table " + Quoted(table) +
+                                  ": local scans do not skip rows by offset (restrict them to "
+                                  "fragments instead)");
+  }
   LF_ASSIGN_OR_RETURN(auto ds, OpenDataset(table, options.version));
+  std::shared_ptr<RowSelection> selection;
+  if (!options.fragment_ids.empty()) {
+    selection = std::make_shared<RowSelection>();
+    std::set<uint64_t> present;
+    for (const Fragment& f : ds->fragments()) present.insert(f.id);
+    for (uint64_t id : options.fragment_ids) {
+      if (!present.count(id)) {
+        return Status::NotFound("table " + Quoted(table) + " version " +
+                                std::to_string(ds->version()) + " has no fragment " +
+                                std::to_string(id));
+      }
+      selection->fragments.emplace(id, std::nullopt);
+    }
+  }
   source::Scan scan;
   scan.version = ds->version();
-  LF_ASSIGN_OR_RETURN(scan.reader, OpenDatasetScan(std::move(ds), table, options));
+  LF_ASSIGN_OR_RETURN(scan.reader,
+                      OpenDatasetScan(std::move(ds), table, options, std::move(selection)));
   return scan;
+}
+
+Result<std::vector<source::FragmentInfo>> LocalSource::ListFragments(const std::string& table,
+                                                                     uint64_t version) {
+  LF_ASSIGN_OR_RETURN(auto ds, OpenDataset(table, version));
+  std::vector<source::FragmentInfo> out;
+  for (const Fragment& f : ds->fragments()) {
+    source::FragmentInfo info;
+    info.id = f.id;
+    info.physical_rows = static_cast<int64_t>(std::min<uint64_t>(f.physical_rows, INT64_MAX));
+    info.deleted_rows = static_cast<int64_t>(
+        std::min<uint64_t>(f.num_deleted_rows(), static_cast<uint64_t>(info.physical_rows)));
+    out.push_back(info);
+  }
+  return out;
 }
 
 namespace {

@@ -44,8 +44,13 @@ class CloudSource : public source::Source {
   Result<int64_t> CountRows(const std::string& table, const std::string& filter,
                             std::optional<uint64_t> version) override;
   Result<std::vector<source::VersionInfo>> ListVersions(const std::string& table) override;
+  // options.offset skips rows of the filtered result (the query's "offset", at the pinned
+  // version); options.fragment_ids is not supported (NotImplemented when set).
   Result<source::Scan> OpenScan(const std::string& table,
                                 const source::ScanOptions& options) override;
+  // Offset paging at a pinned version; the order is the server's scan order for that version
+  // and plan (the REST reference marks its stability on LanceDB Cloud as unverified).
+  bool SupportsScanOffset() const override { return true; }
 
   const std::string& base_url() const { return base_url_; }
 

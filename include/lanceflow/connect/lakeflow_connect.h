@@ -132,6 +132,45 @@ class LakeflowConnect {
   Result<ReadResult> ReadTableDeletes(const std::string& table, const std::string& start_offset,
                                       const Options& options);
 
+  // Partitions (the contract's SupportsPartition / SupportsPartitionedStream mixins). A
+  // partition descriptor is canonical JSON text (fixed key order, equal for equal inputs) that
+  // carries everything needed to read it, so a fresh instance in another process (a Spark
+  // executor) given the same options reads the same rows. Descriptors:
+  //   {"table":T,"version":V,"fragments":[ids]}              rows of those fragments at V
+  //   {"table":T,"version":V,"offset":O,"limit":N}           rows [O, O+N) of the scan at V
+  //                                                          (sources with offset scans: Cloud)
+  //   {"table":T,"version":V}                                every row at V (other sources)
+  // and stream partitions of incremental tables add the range of offsets they cover:
+  //   {"table":T,"version":V[,"fragments":[ids]],"start":{offset},"end":{offset}}
+  // (rows after `start` up to and including `end`, ordered by (cursor, keys) as ReadTable
+  // orders them; the lookback of cdc tables applies as in ReadTable).
+  // Option partition_rows (1..100000000, default 100000; rounded up to a multiple of
+  // batch_size) sizes offset ranges, and groups fragments of stream partitions.
+
+  // Batch: partitions covering every row of `table` (options columns and filter_expression
+  // applied; incremental tables included, rows with a null cursor too) at the pinned version:
+  // one per fragment for sources with fragments (local tables), else offset ranges of
+  // partition_rows rows, else one. Empty when the table has no fragment (or no row).
+  Result<std::vector<std::string>> GetPartitions(const std::string& table,
+                                                 const Options& options);
+  // Stream: the end offset ReadTable(table, start_offset, options) would return (same
+  // admission control, same pinned version), without reading the rows' other columns.
+  // Snapshot tables: {"version":V}, or the start offset when it names the pinned version.
+  Result<std::string> LatestOffset(const std::string& table, const Options& options,
+                                   const std::string& start_offset);
+  // Stream: partitions covering exactly the rows in (start_offset, end_offset], read at the
+  // version recorded in end_offset (so a replay in a fresh instance reads the same rows). Empty
+  // when the offsets are equal. Snapshot tables: the batch partitions of end_offset's version.
+  Result<std::vector<std::string>> GetStreamPartitions(const std::string& table,
+                                                       const Options& options,
+                                                       const std::string& start_offset,
+                                                       const std::string& end_offset);
+  // The rows of one descriptor returned above (records only; end_offset is empty). A descriptor
+  // not produced for this table (malformed, another table, unknown fragment, a version newer
+  // than the table's) is a one-line InvalidArgument error.
+  Result<ReadResult> ReadPartition(const std::string& table, const std::string& partition_json,
+                                   const Options& options);
+
   // The version every read of `table` uses in this instance, recorded at the first call.
   Result<uint64_t> PinnedVersion(const std::string& table);
 

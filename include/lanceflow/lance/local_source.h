@@ -48,8 +48,13 @@ class LocalSource : public source::Source {
   Result<int64_t> CountRows(const std::string& table, const std::string& filter,
                             std::optional<uint64_t> version) override;
   Result<std::vector<source::VersionInfo>> ListVersions(const std::string& table) override;
+  // options.fragment_ids restricts the scan to those fragments (still in manifest order);
+  // options.offset is not supported (NotImplemented when non-zero).
   Result<source::Scan> OpenScan(const std::string& table,
                                 const source::ScanOptions& options) override;
+  // The version's fragments in manifest order (physical_rows 0 when the manifest omits it).
+  Result<std::vector<source::FragmentInfo>> ListFragments(const std::string& table,
+                                                          uint64_t version) override;
   // Fragments are matched by id and first data file (ids may restart after an overwrite).
   // kRemoved reads, at from_version, the rows of fragments gone at to_version plus the rows of
   // common fragments that to_version's deletion file adds; kAdded the reverse. Only the deletion

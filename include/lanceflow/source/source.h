@@ -38,6 +38,23 @@ struct ScanOptions {
   int64_t limit = -1;
   // Preferred rows per batch (a hint; sources may return smaller batches). 0 = source default.
   int64_t batch_rows = 0;
+  // Only the rows of these fragments (ids from Source::ListFragments of the scanned version);
+  // empty = every fragment. Sources without fragments return NotImplemented when it is set;
+  // an id the version does not have is NotFound.
+  std::vector<uint64_t> fragment_ids;
+  // Skip this many rows (after the filter, in the scan's order at the pinned version) before
+  // returning any; `limit` counts from there. Only for sources whose SupportsScanOffset() is
+  // true; the others return NotImplemented when it is non-zero.
+  int64_t offset = 0;
+};
+
+// One fragment of a table version: a unit of storage that a scan can be restricted to.
+struct FragmentInfo {
+  uint64_t id = 0;
+  // Rows stored, deleted ones included; 0 when the version does not record it.
+  int64_t physical_rows = 0;
+  // Rows deleted from it (0 when none or unknown).
+  int64_t deleted_rows = 0;
 };
 
 // Which side of a row-level change between two versions a change scan returns (see
@@ -81,6 +98,15 @@ class Source {
   virtual Result<Scan> OpenChangeScan(const std::string& table, uint64_t from_version,
                                       uint64_t to_version, RowChange side,
                                       const ScanOptions& options);
+  // The fragments of `table` at `version`, in scan order. Sources without fragments (the
+  // default) return NotImplemented.
+  virtual Result<std::vector<FragmentInfo>> ListFragments(const std::string& table,
+                                                          uint64_t /*version*/) {
+    return Status::NotImplemented("table '" + table + "': this source has no fragments");
+  }
+  // True when OpenScan honours ScanOptions::offset with an order that is the same for every
+  // scan of one version with the same options (so offset/limit ranges partition the rows).
+  virtual bool SupportsScanOffset() const { return false; }
 };
 
 }  // namespace lanceflow::source
