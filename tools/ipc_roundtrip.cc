@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "lanceflow/arrow/ipc.h"
+#include "tool_io.h"
 
 namespace {
 
@@ -41,37 +42,11 @@ class FdInput : public ipc::InputStream {
   int fd_;
 };
 
-class FileOutput : public ipc::OutputStream {
- public:
-  explicit FileOutput(std::FILE* f) : f_(f) {}
-  Status Write(const uint8_t* data, int64_t size) override {
-    if (size > 0 &&
-        std::fwrite(data, 1, static_cast<size_t>(size), f_) != static_cast<size_t>(size)) {
-      return Status::IOError("write failed");
-    }
-    return Status::OK();
-  }
-
- private:
-  std::FILE* f_;
-};
-
-Result<BufferPtr> ReadWholeFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("cannot open " + path);
-  std::string bytes;
-  char chunk[65536];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) bytes.append(chunk, n);
-  std::fclose(f);
-  return Buffer::CopyOf(bytes);
-}
-
 Status Run(const std::string& in_path, const std::string& out_path, bool file_format,
            const ipc::WriteOptions& options, bool incremental) {
   std::unique_ptr<lanceflow::arrow::RecordBatchReader> reader;
   if (!incremental) {
-    LF_ASSIGN_OR_RETURN(BufferPtr whole, ReadWholeFile(in_path));
+    LF_ASSIGN_OR_RETURN(BufferPtr whole, lanceflow::tools::ReadWholeFile(in_path));
     LF_ASSIGN_OR_RETURN(ipc::Contents contents, ipc::ReadAll(whole));
     struct VectorReader : lanceflow::arrow::RecordBatchReader {
       ipc::Contents c;
@@ -114,25 +89,7 @@ Status Run(const std::string& in_path, const std::string& out_path, bool file_fo
     }
   }
 
-  std::FILE* out = std::fopen(out_path.c_str(), "wb");
-  if (out == nullptr) return Status::IOError("cannot create " + out_path);
-  FileOutput sink(out);
-  auto writer = file_format ? ipc::MakeFileWriter(&sink, reader->schema(), options)
-                            : ipc::MakeStreamWriter(&sink, reader->schema(), options);
-  Status st = writer.status();
-  while (st.ok()) {
-    auto batch = reader->Next();
-    if (!batch.ok()) {
-      st = batch.status();
-    } else if (!*batch) {
-      break;
-    } else {
-      st = (*writer)->WriteBatch(**batch);
-    }
-  }
-  if (st.ok()) st = (*writer)->Close();
-  if (std::fclose(out) != 0 && st.ok()) st = Status::IOError("cannot write " + out_path);
-  return st;
+  return lanceflow::tools::WriteIpc(*reader, out_path, file_format, options);
 }
 
 }  // namespace
@@ -153,18 +110,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   auto codec = ipc::ParseCompression(compression);
-  if (!codec.ok()) {
-    std::fprintf(stderr, "lanceflow_ipc_tool: error: %s\n", codec.status().message().c_str());
-    return 2;
-  }
+  if (!codec.ok()) return lanceflow::tools::Fail("lanceflow_ipc_tool", codec.status(), 2);
   ipc::WriteOptions options;
   options.compression = *codec;
   options.alignment = alignment;
   options.emit_dictionary_deltas = deltas;
   Status st = Run(in_path, out_path, format == "file", options, read_mode == "incremental");
-  if (!st.ok()) {
-    std::fprintf(stderr, "lanceflow_ipc_tool: error: %s\n", st.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  return st.ok() ? 0 : lanceflow::tools::Fail("lanceflow_ipc_tool", st);
 }

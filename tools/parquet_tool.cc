@@ -17,6 +17,7 @@
 #include "lanceflow/arrow/ipc.h"
 #include "lanceflow/parquet/reader.h"
 #include "lanceflow/parquet/writer.h"
+#include "tool_io.h"
 
 namespace {
 
@@ -26,17 +27,6 @@ using lanceflow::Result;
 using lanceflow::Status;
 namespace ipc = lanceflow::arrow::ipc;
 namespace pq = lanceflow::parquet;
-
-Result<BufferPtr> ReadWholeFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("cannot open " + path);
-  std::string bytes;
-  char chunk[65536];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0) bytes.append(chunk, n);
-  std::fclose(f);
-  return Buffer::FromString(std::move(bytes));
-}
 
 std::string Hex(const std::string& s) {
   static const char* kDigits = "0123456789abcdef";
@@ -66,7 +56,7 @@ nlohmann::json StatJson(const pq::StatValue& v, const lanceflow::arrow::DataType
 
 Status WriteFromIpc(const std::string& in, const std::string& out,
                     const pq::WriterOptions& options) {
-  LF_ASSIGN_OR_RETURN(BufferPtr bytes, ReadWholeFile(in));
+  LF_ASSIGN_OR_RETURN(BufferPtr bytes, lanceflow::tools::ReadWholeFile(in));
   LF_ASSIGN_OR_RETURN(ipc::Contents contents, ipc::ReadAll(bytes));
   LF_ASSIGN_OR_RETURN(auto writer, pq::ParquetWriter::Open(out, contents.schema, options));
   for (const auto& b : contents.batches) LF_RETURN_NOT_OK(writer->WriteBatch(*b));
@@ -94,42 +84,9 @@ Status WriteFromIpc(const std::string& in, const std::string& out,
   return Status::OK();
 }
 
-class FileSink : public ipc::OutputStream {
- public:
-  explicit FileSink(std::FILE* f) : f_(f) {}
-  Status Write(const uint8_t* data, int64_t size) override {
-    if (size > 0 &&
-        std::fwrite(data, 1, static_cast<size_t>(size), f_) != static_cast<size_t>(size)) {
-      return Status::IOError("write failed");
-    }
-    return Status::OK();
-  }
-
- private:
-  std::FILE* f_;
-};
-
 Status ReadToIpc(const std::string& in, const std::string& out) {
   LF_ASSIGN_OR_RETURN(auto reader, pq::ParquetReader::OpenFile(in));
-  std::FILE* f = std::fopen(out.c_str(), "wb");
-  if (f == nullptr) return Status::IOError("cannot create " + out);
-  FileSink sink(f);
-  Status st;
-  auto writer = ipc::MakeStreamWriter(&sink, reader->schema());
-  st = writer.status();
-  while (st.ok()) {
-    auto batch = reader->Next();
-    if (!batch.ok()) {
-      st = batch.status();
-    } else if (!*batch) {
-      break;
-    } else {
-      st = (*writer)->WriteBatch(**batch);
-    }
-  }
-  if (st.ok()) st = (*writer)->Close();
-  if (std::fclose(f) != 0 && st.ok()) st = Status::IOError("cannot write " + out);
-  return st;
+  return lanceflow::tools::WriteIpc(*reader, out, /*file_format=*/false);
 }
 
 }  // namespace
@@ -158,10 +115,7 @@ int main(int argc, char** argv) {
   if (write->parsed()) {
     pq::WriterOptions options;
     auto codec = pq::ParseCompression(compression);
-    if (!codec.ok()) {
-      std::fprintf(stderr, "lanceflow_parquet_tool: error: %s\n", codec.status().message().c_str());
-      return 2;
-    }
+    if (!codec.ok()) return lanceflow::tools::Fail("lanceflow_parquet_tool", codec.status(), 2);
     options.compression = *codec;
     options.type_mapping = mapping == "spark" ? pq::TypeMapping::kSpark : pq::TypeMapping::kArrow;
     options.dictionary = !no_dictionary;
@@ -172,9 +126,5 @@ int main(int argc, char** argv) {
   } else {
     st = ReadToIpc(in_path, out_path);
   }
-  if (!st.ok()) {
-    std::fprintf(stderr, "lanceflow_parquet_tool: error: %s\n", st.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  return st.ok() ? 0 : lanceflow::tools::Fail("lanceflow_parquet_tool", st);
 }

@@ -4,18 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <string>
 
 #include "lanceflow/arrow/array.h"
 #include "lanceflow/core/buffer.h"
-#include "lanceflow/lance/data_file.h"
-#include "lanceflow/lance/field_reader.h"
-#include "lanceflow/lance/legacy_file.h"
+#include "lanceflow/lance/self_described_file.h"
 
 namespace lanceflow::lance {
 namespace {
@@ -29,73 +25,18 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-// Reads the metadata and decodes every top-level column of the file's own schema (columns
-// assigned as writers assign them: 2.0 every field in pre-order, 2.1+ fields without children).
+// Reads the metadata and decodes every top-level column of the file's own schema.
 Status DecodeEverything(const BufferPtr& bytes, const std::string& name) {
-  const int64_t size = bytes->size();
   ReadRangeFunction read = [bytes, name](int64_t offset, int64_t length) -> Result<BufferPtr> {
     if (offset < 0 || length < 0 || offset > bytes->size() || length > bytes->size() - offset) {
       return Status::IOError("read " + name + ": range past the end of the file");
     }
     return bytes->Slice(offset, length);
   };
-  if (size >= 16 && std::string_view(bytes->view().substr(size - 4)) == "LANC") {
-    uint16_t major, minor;
-    std::memcpy(&major, bytes->data() + size - 8, 2);
-    std::memcpy(&minor, bytes->data() + size - 6, 2);
-    if (major == 0 && minor < 3) {
-      LF_ASSIGN_OR_RETURN(auto md, ReadLegacyFileMetadata(size, read, name));
-      for (const auto& f : md->fields) {
-        if (f.parent_id != -1) continue;
-        FieldReadSpec spec;
-        spec.table = "broken";
-        spec.file_name = name;
-        spec.fields = &md->fields;
-        spec.field = &f;
-        std::vector<LanceField> copy = md->fields;
-        LF_ASSIGN_OR_RETURN(auto schema, BuildArrowSchema(&copy, {}));
-        spec.arrow_field = schema->field(copy[static_cast<size_t>(&f - md->fields.data())].arrow_path[0]);
-        spec.num_rows = md->num_rows;
-        spec.read_range = read;
-        LF_ASSIGN_OR_RETURN(auto reader, MakeLegacyFieldReader(md, spec));
-        LF_ASSIGN_OR_RETURN(auto arr, reader->Read(0, md->num_rows));
-        LF_RETURN_NOT_OK(arrow::ValidateArray(*arr));
-      }
-      return Status::OK();
-    }
-  }
-  LF_ASSIGN_OR_RETURN(auto md, ReadDataFileMetadata(size, read, name));
-  std::vector<LanceField> fields = md.schema_fields;
-  LF_ASSIGN_OR_RETURN(auto schema, BuildArrowSchema(&fields, md.schema_metadata));
-  const bool v20 = md.footer.major_version == 0;
-  std::set<int32_t> parents;
-  for (const auto& f : fields) parents.insert(f.parent_id);
-  std::vector<std::pair<int32_t, int32_t>> all_columns;
-  int32_t next = 0;
-  for (const auto& f : fields) {
-    if (v20 || !parents.count(f.id)) all_columns.emplace_back(f.id, next++);
-  }
-  auto shared = std::make_shared<const DataFileMetadata>(std::move(md));
-  for (const auto& top : fields) {
-    if (top.parent_id != -1) continue;
-    std::set<int32_t> subtree{top.id};
-    for (const auto& f : fields) {
-      if (subtree.count(f.parent_id)) subtree.insert(f.id);
-    }
-    FieldReadSpec spec;
-    spec.table = "broken";
-    spec.file_name = name;
-    spec.fields = &fields;
-    spec.field = &top;
-    spec.arrow_field = schema->field(top.arrow_path[0]);
-    for (const auto& c : all_columns) {
-      if (subtree.count(c.first)) spec.columns.push_back(c);
-    }
-    spec.num_rows = shared->num_rows;
-    spec.read_range = read;
-    LF_ASSIGN_OR_RETURN(auto reader,
-                        v20 ? MakeV20FieldReader(shared, spec) : MakeV21FieldReader(shared, spec));
-    LF_ASSIGN_OR_RETURN(auto arr, reader->Read(0, shared->num_rows));
+  LF_ASSIGN_OR_RETURN(auto file, SelfDescribedFile::Open(bytes->size(), read, name));
+  for (int i = 0; i < file->schema()->num_fields(); ++i) {
+    LF_ASSIGN_OR_RETURN(auto reader, file->OpenField(i));
+    LF_ASSIGN_OR_RETURN(auto arr, reader->Read(0, file->num_rows()));
     LF_RETURN_NOT_OK(arrow::ValidateArray(*arr));
   }
   return Status::OK();

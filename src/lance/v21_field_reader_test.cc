@@ -14,102 +14,24 @@
 #include "lanceflow/arrow/ipc.h"
 #include "lanceflow/lance/dataset.h"
 #include "lanceflow/lance/field_reader.h"
+#include "golden_field_test_util.h"
 #include "local_fs.h"
 
 namespace lanceflow::lance {
 namespace {
 
+using testing::OpenField;
+using testing::Retype;
+using testing::SameButNullability;
+
 constexpr char kGolden[] = "tests/golden/lance_v21/";
 
-struct Expected {
-  arrow::RecordBatchPtr batch;
-};
-
 arrow::RecordBatchPtr ReadExpected(const std::string& table) {
-  auto file = LocalReadFile(std::string(kGolden) + table + ".arrow", int64_t{1} << 30);
-  EXPECT_TRUE(file.ok()) << file.status().ToString();
-  auto reader = arrow::ipc::FileReader::Open(*file);
-  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-  auto batch = (*reader)->Next();
-  EXPECT_TRUE(batch.ok()) << batch.status().ToString();
-  auto next = (*reader)->Next();
-  EXPECT_TRUE(next.ok() && *next == nullptr) << "expected one batch";
-  return *batch;
+  return testing::ReadExpectedBatch(kGolden, table);
 }
-
-struct OpenField {
-  std::shared_ptr<const Dataset> dataset;
-  std::shared_ptr<const DataFileMetadata> metadata;
-  FieldReadSpec spec;
-};
 
 OpenField Open(const std::string& table, const std::string& field_name) {
-  OpenField of;
-  auto ds = Dataset::Open(std::string(kGolden) + "db/" + table + ".lance");
-  EXPECT_TRUE(ds.ok()) << ds.status().ToString();
-  of.dataset = *ds;
-  EXPECT_EQ(of.dataset->fragments().size(), 1u);
-  const DataFile& df = of.dataset->fragments()[0].files[0];
-  auto md = of.dataset->ReadDataFileMetadata(df);
-  EXPECT_TRUE(md.ok()) << md.status().ToString();
-  of.metadata = std::make_shared<const DataFileMetadata>(std::move(*md));
-  const auto& fields = of.dataset->manifest().fields;
-  FieldReadSpec& spec = of.spec;
-  spec.table = table;
-  spec.file_name = "data/" + df.path;
-  spec.fields = &fields;
-  for (const auto& f : fields) {
-    if (f.parent_id == -1 && f.name == field_name) spec.field = &f;
-  }
-  EXPECT_NE(spec.field, nullptr) << field_name;
-  // Every field id of the subtree.
-  std::vector<int32_t> ids{spec.field->id};
-  for (size_t i = 0; i < ids.size(); ++i) {
-    for (const auto& f : fields) {
-      if (f.parent_id == ids[i]) ids.push_back(f.id);
-    }
-  }
-  for (size_t j = 0; j < df.fields.size(); ++j) {
-    if (j < df.column_indices.size() && df.column_indices[j] >= 0 &&
-        std::find(ids.begin(), ids.end(), df.fields[j]) != ids.end()) {
-      spec.columns.emplace_back(df.fields[j], df.column_indices[j]);
-    }
-  }
-  int idx = of.dataset->schema()->GetFieldIndex(field_name);
-  spec.arrow_field = of.dataset->schema()->field(idx);
-  spec.num_rows = of.metadata->num_rows;
-  auto path = of.dataset->DataFilePath(df);
-  EXPECT_TRUE(path.ok());
-  std::string p = *path;
-  spec.read_range = [p](int64_t offset, int64_t length) {
-    return LocalReadRange(p, offset, length);
-  };
-  return of;
-}
-
-// The manifest reader currently takes absent proto3 fields `nullable` (false) and `parent_id`
-// (0) for their in-memory defaults, so a non-nullable struct member arrives here as nullable.
-// Values are what this test checks: the expected array is retyped to the reader's type when
-// the two differ only in nullability.
-arrow::ArrayDataPtr Retype(const arrow::ArrayDataPtr& a, const arrow::DataTypePtr& t) {
-  auto out = std::make_shared<arrow::ArrayData>(*a);
-  out->type = t;
-  for (size_t i = 0; i < out->children.size() && i < t->children().size(); ++i) {
-    out->children[i] = Retype(a->children[i], t->children()[i]->type);
-  }
-  return out;
-}
-
-bool SameButNullability(const arrow::DataType& a, const arrow::DataType& b) {
-  if (a.id() != b.id() || a.children().size() != b.children().size()) return false;
-  if (a.children().empty()) return a.Equals(b);
-  for (size_t i = 0; i < a.children().size(); ++i) {
-    if (a.children()[i]->name != b.children()[i]->name ||
-        !SameButNullability(*a.children()[i]->type, *b.children()[i]->type)) {
-      return false;
-    }
-  }
-  return a.fixed_size() == b.fixed_size();
+  return testing::OpenGoldenField(kGolden, table, field_name);
 }
 
 class V21GoldenTest : public ::testing::TestWithParam<std::string> {};
