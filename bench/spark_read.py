@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Benchmark: Spark (local[2]) reading a LanceDB table through the `lanceflow` PySpark data
+source against the official Lance Spark connector (lance-spark), in one run.
+
+    python3 bench/spark_read.py [--data /tmp/lanceflow-bench] [--rows 1000000] [--runs 5]
+                                [--storage-version 2.1] [--batch-size 10000]
+                                [--lance-spark-package com.lancedb:lance-spark-bundle-3.5_2.12:0.0.14]
+                                [--lance-spark-python /tmp/spark35-venv/bin/python]
+
+The table {id int64, text ~50 chars, vector float32[128]} is the one bench/lance_scan.py writes
+with lancedb 0.39.0 (reused while its parameters match). Storage version 2.1 by default: the
+newest lance-spark bundle the Maven Central mirror serves (0.0.14, Lance 0.35) panics on the 2.2
+files lancedb 0.39.0 writes by default ("the offset + length of the sliced Buffer cannot exceed
+the existing length" in lance-encoding), and reads 2.1.
+
+Each side runs in its own process with a fresh local[2] SparkSession (lanceflow: this Python's
+pyspark, 4.0 or later, which the Python data source API needs; lance-spark: the Python given by
+--lance-spark-python, whose pyspark must match the bundle's Spark and Scala versions: the only
+bundle on the mirror is for Spark 3.5 / Scala 2.12, so that side runs pyspark 3.5). In each
+session, after one untimed warm-up of every query, the two queries run --runs times each, alternating:
+  full   df.write.format("noop") — every column of every row materialised in Spark
+  agg    count(*), sum(id), sum(length(text)), sum(vector[0]), sum(vector[127]) — computed in
+         Spark over every column; the results of both sides must agree (checked)
+Reported: medians of wall time, rows/s, and the throughput ratio lanceflow / lance-spark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+DEFAULT_LANCE_SPARK = "com.lancedb:lance-spark-bundle-3.5_2.12:0.0.14"
+AGG = ["count(*) AS n", "sum(id) AS sum_id", "sum(length(text)) AS sum_len",
+       "sum(CAST(vector[0] AS DOUBLE)) AS v0", "sum(CAST(vector[127] AS DOUBLE)) AS v127"]
+
+
+def worker(args) -> None:
+    """Runs in a child process: one SparkSession, warm-up, timed runs; JSON on stdout."""
+    from pyspark.sql import SparkSession
+
+    builder = (SparkSession.builder.master("local[2]").appName(f"spark_read-{args.worker}")
+               .config("spark.ui.enabled", "false")
+               .config("spark.driver.memory", "4g")
+               .config("spark.sql.shuffle.partitions", "2"))
+    table_dir = os.path.join(args.db, "bench.lance")
+    if args.worker == "lance-spark":
+        builder = (builder.config("spark.jars.packages", args.lance_spark_package)
+                   .config("spark.sql.catalog.lance",
+                           "com.lancedb.lance.spark.LanceNamespaceSparkCatalog")
+                   .config("spark.sql.catalog.lance.impl", "dir")
+                   .config("spark.sql.catalog.lance.root", args.db))
+    else:
+        import lanceflow
+        root = os.path.dirname(os.path.dirname(os.path.abspath(lanceflow.__file__)))
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+        builder = builder.config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+
+    def frame():
+        if args.worker == "lance-spark":
+            return spark.table("lance.bench")
+        from lanceflow.spark import register
+        register(spark)
+        return (spark.read.format("lanceflow").option("source", args.db).option("table", "bench")
+                .option("batch_size", str(args.batch_size)).load())
+
+    df = frame()
+    result = {"side": args.worker, "spark": spark.version, "table": table_dir,
+              "partitions": df.rdd.getNumPartitions(), "schema": df.schema.simpleString(),
+              "full": [], "agg": []}
+
+    def full():
+        frame().write.format("noop").mode("overwrite").save()
+
+    def agg():
+        return frame().selectExpr(*AGG).collect()[0].asDict()
+
+    full()
+    result["agg_values"] = agg()
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        full()
+        result["full"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        values = agg()
+        result["agg"].append(time.perf_counter() - start)
+        if values != result["agg_values"]:
+            raise SystemExit(f"spark_read: {args.worker}: aggregate changed between runs")
+    spark.stop()
+    print(json.dumps(result))
+
+
+def run_side(python: str, side: str, db: str, args) -> dict:
+    cmd = [python, os.path.abspath(__file__), "--worker", side, "--db", db,
+           "--runs", str(args.runs), "--batch-size", str(args.batch_size),
+           "--lance-spark-package", args.lance_spark_package]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise SystemExit(f"spark_read: the {side} side failed (exit {proc.returncode}):\n{tail}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default="/tmp/lanceflow-bench")
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--storage-version", default="2.1", choices=["2.2", "2.1", "2.0"])
+    ap.add_argument("--batch-size", type=int, default=10000,
+                    help="the lanceflow connector's batch_size option (rows per Arrow batch)")
+    ap.add_argument("--lance-spark-package", default=DEFAULT_LANCE_SPARK)
+    ap.add_argument("--lance-spark-python",
+                    default=os.environ.get("LANCE_SPARK_PYTHON", "/tmp/spark35-venv/bin/python"),
+                    help="a Python whose pyspark matches the lance-spark bundle's Spark version")
+    ap.add_argument("--worker", choices=["lanceflow", "lance-spark"], help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args)
+        return
+
+    import lance_scan
+    db = lance_scan.ensure_data(args)
+    if not os.path.exists(args.lance_spark_python):
+        raise SystemExit(f"spark_read: {args.lance_spark_python} not found; create it with\n"
+                         f"  python3 -m venv /tmp/spark35-venv && "
+                         f"/tmp/spark35-venv/bin/pip install 'pyspark==3.5.*'")
+    print(f"table {db} ({args.rows} rows, format {args.storage_version}); "
+          f"{args.runs} timed runs per query and side", file=sys.stderr)
+    sides = [run_side(sys.executable, "lanceflow", db, args),
+             run_side(args.lance_spark_python, "lance-spark", db, args)]
+
+    mine, theirs = sides[0]["agg_values"], sides[1]["agg_values"]
+    for key in ("n", "sum_id", "sum_len"):
+        if mine[key] != theirs[key]:
+            raise SystemExit(f"spark_read: {key} differs: lanceflow {mine[key]} != "
+                             f"lance-spark {theirs[key]}")
+    for key in ("v0", "v127"):
+        if not close(mine[key], theirs[key]):
+            raise SystemExit(f"spark_read: {key} differs: lanceflow {mine[key]} != "
+                             f"lance-spark {theirs[key]}")
+    if mine["n"] != args.rows:
+        raise SystemExit(f"spark_read: {mine['n']} rows read, {args.rows} expected")
+
+    print(f"| query | reader | Spark | partitions | median s | rows/s |")
+    print(f"|---|---|---|---|---|---|")
+    medians = {}
+    for query in ("full", "agg"):
+        for side in sides:
+            median = statistics.median(side[query])
+            medians[(query, side["side"])] = median
+            print(f"| {query} | {side['side']} | {side['spark']} | {side['partitions']} | "
+                  f"{median:.3f} | {args.rows / median:,.0f} |")
+    print()
+    print("| query | throughput lanceflow / lance-spark |")
+    print("|---|---|")
+    for query in ("full", "agg"):
+        ratio = medians[(query, "lance-spark")] / medians[(query, "lanceflow")]
+        print(f"| {query} | {ratio:.2f} |")
+    print()
+    print("schemas: " + "; ".join(f"{s['side']}: {s['schema']}" for s in sides))
+    print("all runs: " + json.dumps({s["side"]: {"full": s["full"], "agg": s["agg"]}
+                                     for s in sides}))
+
+
+if __name__ == "__main__":
+    main()
