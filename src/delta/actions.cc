@@ -31,6 +31,23 @@ ojson StringMap(const std::map<std::string, std::string>& m) {
   return j;
 }
 
+Result<ojson> DvJson(const DeletionVectorDescriptor& d, const std::string& path) {
+  if (d.storage_type != 'u' && d.storage_type != 'i' && d.storage_type != 'p') {
+    return Status::Invalid("deletion vector of '" + path + "': unknown storageType");
+  }
+  if (d.path_or_inline_dv.empty() || d.size_in_bytes < 0 || d.cardinality < 0 ||
+      (d.storage_type == 'i' && d.offset)) {
+    return Status::Invalid("deletion vector of '" + path + "': invalid descriptor");
+  }
+  ojson j = ojson::object();
+  j["storageType"] = std::string(1, d.storage_type);
+  j["pathOrInlineDv"] = d.path_or_inline_dv;
+  if (d.offset) j["offset"] = *d.offset;
+  j["sizeInBytes"] = d.size_in_bytes;
+  j["cardinality"] = d.cardinality;
+  return j;
+}
+
 ojson PartitionJson(const PartitionValues& m) {
   ojson j = ojson::object();
   for (const auto& [k, v] : m) j[k] = v ? ojson(*v) : ojson(nullptr);
@@ -67,9 +84,6 @@ Result<ojson> ActionJson(const Metadata& m) {
 Result<ojson> ActionJson(const AddFile& a) {
   if (a.path.empty()) return Status::Invalid("add: empty path");
   if (a.size < 0) return Status::Invalid("add '" + a.path + "': negative size");
-  if (a.has_deletion_vector) {
-    return Status::NotImplemented("add '" + a.path + "': deletion vectors are not supported");
-  }
   ojson j = ojson::object();
   j["path"] = EncodePath(a.path);
   j["partitionValues"] = PartitionJson(a.partition_values);
@@ -78,6 +92,9 @@ Result<ojson> ActionJson(const AddFile& a) {
   j["dataChange"] = a.data_change;
   if (a.stats) j["stats"] = *a.stats;
   if (a.tags) j["tags"] = StringMap(*a.tags);
+  if (a.deletion_vector) {
+    LF_ASSIGN_OR_RETURN(j["deletionVector"], DvJson(*a.deletion_vector, a.path));
+  }
   return ojson{{"add", std::move(j)}};
 }
 
@@ -93,6 +110,9 @@ Result<ojson> ActionJson(const RemoveFile& r) {
   if (r.size) j["size"] = *r.size;
   if (r.stats) j["stats"] = *r.stats;
   if (r.tags) j["tags"] = StringMap(*r.tags);
+  if (r.deletion_vector) {
+    LF_ASSIGN_OR_RETURN(j["deletionVector"], DvJson(*r.deletion_vector, r.path));
+  }
   return ojson{{"remove", std::move(j)}};
 }
 
@@ -258,6 +278,35 @@ Result<Metadata> ParseMetadata(const json& o, const Ctx& c) {
   return m;
 }
 
+Result<std::optional<DeletionVectorDescriptor>> ParseDv(const json& o, const Ctx& c) {
+  LF_ASSIGN_OR_RETURN(const json* dv, Field(o, "deletionVector", c, false));
+  if (dv == nullptr) return std::optional<DeletionVectorDescriptor>();
+  if (!dv->is_object()) return c.Bad("field 'deletionVector' is not an object");
+  DeletionVectorDescriptor d;
+  LF_ASSIGN_OR_RETURN(const json* st, Field(*dv, "storageType", c, true));
+  LF_ASSIGN_OR_RETURN(std::string storage, GetString(*st, "storageType", c));
+  if (storage != "u" && storage != "i" && storage != "p") {
+    return c.Bad("deletionVector: unknown storageType '" + storage + "'");
+  }
+  d.storage_type = storage[0];
+  LF_ASSIGN_OR_RETURN(const json* p, Field(*dv, "pathOrInlineDv", c, true));
+  LF_ASSIGN_OR_RETURN(d.path_or_inline_dv, GetString(*p, "pathOrInlineDv", c));
+  std::optional<int64_t> offset;
+  LF_OPT_FIELD(offset, *dv, "offset", GetInt64, c);
+  if (offset) {
+    if (*offset < 0 || *offset > INT32_MAX) return c.Bad("deletionVector: offset out of range");
+    d.offset = static_cast<int32_t>(*offset);
+  }
+  LF_ASSIGN_OR_RETURN(const json* size, Field(*dv, "sizeInBytes", c, true));
+  LF_ASSIGN_OR_RETURN(int64_t sz, GetInt64(*size, "sizeInBytes", c));
+  if (sz < 0 || sz > INT32_MAX) return c.Bad("deletionVector: sizeInBytes out of range");
+  d.size_in_bytes = static_cast<int32_t>(sz);
+  LF_ASSIGN_OR_RETURN(const json* card, Field(*dv, "cardinality", c, true));
+  LF_ASSIGN_OR_RETURN(d.cardinality, GetInt64(*card, "cardinality", c));
+  if (d.cardinality < 0) return c.Bad("deletionVector: negative cardinality");
+  return std::optional<DeletionVectorDescriptor>(std::move(d));
+}
+
 Result<AddFile> ParseAdd(const json& o, const Ctx& c) {
   AddFile a;
   LF_ASSIGN_OR_RETURN(const json* path, Field(o, "path", c, true));
@@ -273,8 +322,7 @@ Result<AddFile> ParseAdd(const json& o, const Ctx& c) {
   LF_ASSIGN_OR_RETURN(a.data_change, GetBool(*dc, "dataChange", c));
   LF_OPT_FIELD(a.stats, o, "stats", GetString, c);
   LF_OPT_FIELD(a.tags, o, "tags", GetStringMap, c);
-  LF_ASSIGN_OR_RETURN(const json* dv, Field(o, "deletionVector", c, false));
-  a.has_deletion_vector = dv != nullptr;
+  LF_ASSIGN_OR_RETURN(a.deletion_vector, ParseDv(o, c));
   return a;
 }
 
@@ -293,6 +341,7 @@ Result<RemoveFile> ParseRemove(const json& o, const Ctx& c) {
   LF_OPT_FIELD(r.size, o, "size", GetInt64, c);
   LF_OPT_FIELD(r.stats, o, "stats", GetString, c);
   LF_OPT_FIELD(r.tags, o, "tags", GetStringMap, c);
+  LF_ASSIGN_OR_RETURN(r.deletion_vector, ParseDv(o, c));
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "lanceflow/connect/spark_schema.h"
@@ -130,6 +131,11 @@ Status MakeDirs(const std::string& path) {
   return Status::OK();
 }
 
+// Keys of logical files (path, DV unique id); sorting by it sorts by path first.
+std::string LogicalKey(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
+  return path + '\0' + (dv ? dv->UniqueId() : std::string());
+}
+
 bool Contains(const std::optional<std::vector<std::string>>& list, const std::string& s) {
   return list && std::find(list->begin(), list->end(), s) != list->end();
 }
@@ -147,6 +153,21 @@ Status CheckFeatures(const std::optional<std::vector<std::string>>& features,
 }
 
 }  // namespace
+
+Protocol DeletionVectorProtocol() {
+  Protocol p;
+  p.min_reader_version = 3;
+  p.min_writer_version = 7;
+  p.reader_features = std::vector<std::string>{"deletionVectors"};
+  p.writer_features = std::vector<std::string>{"deletionVectors"};
+  return p;
+}
+
+bool DeletionVectorsEnabled(const Protocol& protocol, const Metadata& metadata) {
+  auto it = metadata.configuration.find(kEnableDeletionVectorsKey);
+  return protocol.min_writer_version == 7 && Contains(protocol.writer_features, "deletionVectors") &&
+         it != metadata.configuration.end() && it->second == "true";
+}
 
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -221,6 +242,7 @@ Status Transaction::Remove(const std::string& path, int64_t deletion_timestamp) 
   r.partition_values = a.partition_values;
   r.size = a.size;
   r.stats = a.stats;
+  r.deletion_vector = a.deletion_vector;
   removes_.push_back(std::move(r));
   return Status::OK();
 }
@@ -231,6 +253,40 @@ void Transaction::RemoveAll(int64_t deletion_timestamp) {
   for (const auto& entry : read_files_) {
     if (!already.count(entry.first)) (void)Remove(entry.first, deletion_timestamp);
   }
+}
+
+Status Transaction::SetDeletionVector(const std::string& path, DeletionVectorDescriptor dv,
+                                      int64_t deletion_timestamp) {
+  if (!DeletionVectorsEnabled(read_protocol_, read_metadata_)) {
+    return Status::Invalid("deletion vector for '" + path +
+                           "': the table does not enable deletion vectors");
+  }
+  auto it = read_files_.find(path);
+  if (it == read_files_.end()) {
+    return Status::Invalid("deletion vector for '" + path + "': not a live file of version " +
+                           std::to_string(read_version_));
+  }
+  AddFile a = it->second;
+  if (!a.stats) {
+    return Status::Invalid("deletion vector for '" + path + "': the file has no numRecords");
+  }
+  nlohmann::json stats = nlohmann::json::parse(*a.stats, nullptr, /*allow_exceptions=*/false);
+  auto nr = stats.is_object() ? stats.find("numRecords") : stats.end();
+  if (!stats.is_object() || nr == stats.end() || !nr->is_number_integer()) {
+    return Status::Invalid("deletion vector for '" + path + "': the file has no numRecords");
+  }
+  if (dv.cardinality > nr->get<int64_t>()) {
+    return Status::Invalid("deletion vector for '" + path + "' deletes " +
+                           std::to_string(dv.cardinality) + " of " +
+                           std::to_string(nr->get<int64_t>()) + " rows");
+  }
+  LF_RETURN_NOT_OK(Remove(path, deletion_timestamp));
+  stats["tightBounds"] = false;
+  a.stats = stats.dump();
+  a.deletion_vector = std::move(dv);
+  a.data_change = true;
+  adds_.push_back(std::move(a));
+  return Status::OK();
 }
 
 Status Transaction::SetAppTransaction(const std::string& app_id, int64_t version,
@@ -248,10 +304,16 @@ Result<std::vector<Action>> Transaction::Actions() const {
   if (adds_.empty() && removes_.empty() && txns_.empty() && !metadata_) {
     return Status::Invalid("empty commit: no add, remove, txn or metaData");
   }
+  // A logical file is (path, DV): a path may be removed and added again with another DV.
+  auto logical = [](const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
+    return path + '\0' + (dv ? dv->UniqueId() : std::string());
+  };
   std::set<std::string> paths;
-  for (const auto& r : removes_) paths.insert(r.path);
+  std::set<std::string> added_paths;
+  for (const auto& r : removes_) paths.insert(logical(r.path, r.deletion_vector));
   for (const auto& a : adds_) {
-    if (!paths.insert(a.path).second) {
+    if (!paths.insert(logical(a.path, a.deletion_vector)).second ||
+        !added_paths.insert(a.path).second) {
       return Status::Invalid("commit names path '" + a.path + "' twice");
     }
   }
@@ -281,7 +343,8 @@ Result<std::vector<Action>> Transaction::Actions() const {
 Status DeltaTable::CheckReadable(const Protocol& p) {
   if (p.min_reader_version == 1) return Status::OK();
   if (p.min_reader_version == 3) {
-    return CheckFeatures(p.reader_features, {"timestampNtz", "vacuumProtocolCheck"}, "reader");
+    return CheckFeatures(p.reader_features,
+                         {"deletionVectors", "timestampNtz", "vacuumProtocolCheck"}, "reader");
   }
   if (p.min_reader_version == 2) {
     return Status::NotImplemented(
@@ -295,7 +358,8 @@ Status DeltaTable::CheckReadable(const Protocol& p) {
 Status DeltaTable::CheckWritable(const Protocol& p, const Metadata& m) {
   LF_RETURN_NOT_OK(CheckReadable(p));
   if (p.min_writer_version == 7) {
-    LF_RETURN_NOT_OK(CheckFeatures(p.writer_features, {"appendOnly", "invariants"}, "writer"));
+    LF_RETURN_NOT_OK(CheckFeatures(p.writer_features,
+                                   {"appendOnly", "invariants", "deletionVectors"}, "writer"));
   } else if (p.min_writer_version > 2) {
     return Status::NotImplemented("Delta table needs writer version " +
                                   std::to_string(p.min_writer_version) +
@@ -449,7 +513,7 @@ Result<Snapshot> DeltaTable::Replay(const Snapshot* base, std::optional<int64_t>
     snap.metadata = base->metadata;
     snap.app_transactions = base->app_transactions;
     snap.commit_timestamp = base->commit_timestamp;
-    for (const auto& f : base->files) live.emplace(f.path, f);
+    for (const auto& f : base->files) live.emplace(LogicalKey(f.path, f.deletion_vector), f);
   }
   int64_t expect = first;
   for (; it != l.versions.end() && *it <= target; ++it, ++expect) {
@@ -467,10 +531,10 @@ Result<Snapshot> DeltaTable::Replay(const Snapshot* base, std::optional<int64_t>
         snap.metadata = std::move(*m);
         have_metadata = true;
       } else if (auto* add = std::get_if<AddFile>(&a)) {
-        std::string path = add->path;
-        live[path] = std::move(*add);
+        std::string key = LogicalKey(add->path, add->deletion_vector);
+        live[key] = std::move(*add);
       } else if (auto* rm = std::get_if<RemoveFile>(&a)) {
-        live.erase(rm->path);
+        live.erase(LogicalKey(rm->path, rm->deletion_vector));
       } else if (auto* t = std::get_if<AppTransaction>(&a)) {
         snap.app_transactions[t->app_id] = std::move(*t);
       } else if (auto* ci = std::get_if<CommitInfo>(&a)) {
@@ -485,10 +549,10 @@ Result<Snapshot> DeltaTable::Replay(const Snapshot* base, std::optional<int64_t>
   }
   LF_RETURN_NOT_OK(CheckReadable(snap.protocol).WithContext("Delta table '" + root_ + "'"));
   snap.files.reserve(live.size());
-  for (auto& [path, f] : live) {
-    if (f.has_deletion_vector) {
-      return Status::NotImplemented("Delta table '" + root_ + "': file '" + path +
-                                    "' has a deletion vector, which is not supported");
+  for (auto& [key, f] : live) {
+    if (!snap.files.empty() && snap.files.back().path == f.path) {
+      return Status::Corrupt("Delta table '" + root_ + "': file '" + f.path +
+                             "' is live twice with different deletion vectors");
     }
     snap.files.push_back(std::move(f));
   }
@@ -577,6 +641,24 @@ Result<CommitResult> DeltaTable::Commit(const Transaction& txn, int max_attempts
     ++version;
   }
   return CommitResult{CommitOutcome::kVersionTaken, version - 1};
+}
+
+Result<std::vector<uint64_t>> DeltaTable::DeletedRows(const AddFile& file) const {
+  if (!file.deletion_vector) return std::vector<uint64_t>();
+  auto rows = ReadDeletionVector(root_, *file.deletion_vector);
+  if (!rows.ok()) {
+    return rows.status().WithContext("Delta table '" + root_ + "' file '" + file.path + "'");
+  }
+  if (file.stats) {
+    auto st = ParseFileStats(*file.stats);
+    if (st.ok() && !rows->empty() && static_cast<int64_t>(rows->back()) >= st->num_records) {
+      return Status::Corrupt("Delta table '" + root_ + "' file '" + file.path +
+                             "': deletion vector row " + std::to_string(rows->back()) +
+                             " is beyond the file's " + std::to_string(st->num_records) +
+                             " records");
+    }
+  }
+  return rows;
 }
 
 Result<std::string> DeltaTable::DataFilePath(const std::string& relative) const {

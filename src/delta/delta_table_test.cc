@@ -351,8 +351,8 @@ TEST_F(DeltaTableTest, LoaderRefusesUnsupportedAndBrokenLogs) {
   std::vector<Case> cases = {
       {R"({"protocol":{"minReaderVersion":2,"minWriterVersion":5}})", StatusCode::kNotImplemented,
        "column mapping"},
-      {R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}})",
-       StatusCode::kNotImplemented, "'deletionVectors'"},
+      {R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors","columnMapping"],"writerFeatures":["deletionVectors","columnMapping"]}})",
+       StatusCode::kNotImplemented, "'columnMapping'"},
       {R"({"protocol":{"minReaderVersion":4,"minWriterVersion":7}})", StatusCode::kNotImplemented,
        "reader version 4"},
   };
@@ -385,13 +385,15 @@ TEST_F(DeltaTableTest, LoaderRefusesUnsupportedAndBrokenLogs) {
   s = t->LoadSnapshot();
   EXPECT_EQ(s.status().code(), StatusCode::kCorrupt);
   EXPECT_NE(s.status().message().find("version 1 is missing"), std::string::npos);
-  // A live file with a deletion vector.
+  // A deletion vector descriptor lacking its required fields.
   WriteLog(
       1,
       R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"u"}}})"
       "\n");
   fs::remove(root_ + "/" + CommitFileName(2));
-  EXPECT_EQ(t->LoadSnapshot().status().code(), StatusCode::kNotImplemented);
+  s = t->LoadSnapshot();
+  EXPECT_EQ(s.status().code(), StatusCode::kCorrupt);
+  EXPECT_NE(s.status().message().find("pathOrInlineDv"), std::string::npos);
 }
 
 TEST_F(DeltaTableTest, CheckpointsAreIgnoredWhileTheLogIsCompleteAndRefusedOtherwise) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lanceflow/core/result.h"
+#include "lanceflow/delta/deletion_vector.h"
 
 namespace lanceflow::delta {
 
@@ -60,9 +61,9 @@ struct AddFile {
   bool data_change = true;
   std::optional<std::string> stats;  // the JSON text of the statistics (see file_stats.h)
   std::optional<std::map<std::string, std::string>> tags;
-  // Set when the log carries a deletion vector for this file; lanceflow refuses to read or write
-  // such tables, the field exists so that the refusal is explicit.
-  bool has_deletion_vector = false;
+  // The rows of the data file that are logically deleted (merge-on-read); numRecords in `stats`
+  // still counts every row of the file.
+  std::optional<DeletionVectorDescriptor> deletion_vector;
 
   bool operator==(const AddFile&) const = default;
 };
@@ -76,6 +77,8 @@ struct RemoveFile {
   std::optional<int64_t> size;
   std::optional<std::string> stats;
   std::optional<std::map<std::string, std::string>> tags;
+  // The DV of the logical file removed ((path, DV) identifies a logical file).
+  std::optional<DeletionVectorDescriptor> deletion_vector;
 
   bool operator==(const RemoveFile&) const = default;
 };

@@ -7,9 +7,14 @@
 //
 // Supported protocol: reader version 1, writer version <= 2 (appendOnly and invariants honoured
 // by refusing what they forbid), plus reader 3 / writer 7 tables whose feature lists hold only
-// features this module implements (appendOnly, invariants for writers; none beyond
-// "timestampNtz"/"vacuumProtocolCheck" for readers). Anything else is refused with
+// features this module implements (appendOnly, invariants, deletionVectors for writers;
+// deletionVectors, timestampNtz, vacuumProtocolCheck for readers). Anything else is refused with
 // kNotImplemented naming the version or feature.
+//
+// Deletion vectors: a logical file is (path, DV); a snapshot holds at most one per path, with
+// its DV in AddFile::deletion_vector. DeletedRows reads it. A DV is changed by removing the
+// logical file and adding the same path with the new DV in one commit
+// (Transaction::SetDeletionVector).
 //
 // Checkpoints: the snapshot is replayed from the JSON commits. A checkpoint is only an
 // optimisation while every commit since version 0 is still in the log, so such tables load. A
@@ -37,6 +42,15 @@ namespace lanceflow::delta {
 int64_t NowMillis();
 // "_delta_log/00000000000000000007.json" for version 7 (relative to the table root).
 std::string CommitFileName(int64_t version);
+
+// The protocol of tables lanceflow creates with deletion vectors: (3, 7) with the
+// deletionVectors reader and writer feature. Tables also need the configuration
+// delta.enableDeletionVectors=true (kEnableDeletionVectorsKey) before DVs are written.
+Protocol DeletionVectorProtocol();
+inline constexpr const char* kEnableDeletionVectorsKey = "delta.enableDeletionVectors";
+// True when writers may add DVs to this table: the protocol lists the writer feature and the
+// configuration enables them.
+bool DeletionVectorsEnabled(const Protocol& protocol, const Metadata& metadata);
 
 struct Snapshot {
   int64_t version = -1;
@@ -96,6 +110,12 @@ class Transaction {
   Status Remove(const std::string& path, int64_t deletion_timestamp);
   // Removes every live file of the read snapshot (an overwrite, together with Add).
   void RemoveAll(int64_t deletion_timestamp);
+  // Replaces the DV of live file `path`: removes the logical file (path, old DV) and adds
+  // (path, `dv`) with the same size and stats, marked "tightBounds":false. Fails unless the
+  // read snapshot allows DVs (DeletionVectorsEnabled), the path is live and not yet removed, or
+  // `dv` would delete more rows than the file's numRecords.
+  Status SetDeletionVector(const std::string& path, DeletionVectorDescriptor dv,
+                           int64_t deletion_timestamp);
   // Records `version` for `app_id` in this commit (at most one txn per app id).
   Status SetAppTransaction(const std::string& app_id, int64_t version,
                            std::optional<int64_t> last_updated);
@@ -176,6 +196,10 @@ class DeltaTable {
   // `root/relative` for a relative data path; refuses absolute URIs and paths with ".." segments
   // (kInvalidArgument), so a hostile log cannot point outside the table.
   Result<std::string> DataFilePath(const std::string& relative) const;
+
+  // The deleted rows of live file `file` (sorted; empty without a DV). Fails (kCorrupt) on a bad
+  // DV or one deleting more rows than the file's numRecords.
+  Result<std::vector<uint64_t>> DeletedRows(const AddFile& file) const;
 
   // Fails (kNotImplemented) unless lanceflow can write a table with this protocol and metadata.
   static Status CheckWritable(const Protocol& protocol, const Metadata& metadata);
