@@ -31,4 +31,7 @@ fi
 if [ "${LANCEFLOW_SKIP_PYTHON:-0}" != 1 ]; then
   # Test tools only: the lanceflow binary never links against them.
   python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+  # Build requirements of the Python package (python/pyproject.toml), so scripts/test.sh can build
+  # it without build isolation.
+  python3 -m pip install -q --disable-pip-version-check -r python/build-requirements.txt
 fi

@@ -29,5 +29,9 @@ if [ -d fuzz ] && [ -f fuzz/CMakeLists.txt ]; then
   ./scripts/fuzz.sh --regress
 fi
 
+step "Python package (pip install ./python)"
+# Reuses build-python/ (and ccache when present): a rebuild compiles only what changed.
+python3 -m pip install -q --disable-pip-version-check --no-build-isolation ./python
+
 step "end-to-end tests (pytest)"
 python3 -m pytest -q tests

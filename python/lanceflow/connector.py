@@ -1,0 +1,174 @@
+"""The LakeflowConnect connector class (lakeflow-contract.md §1) over lanceflow's C++ connect layer.
+
+Options are string maps. The constructor takes the connection keys (other keys are ignored):
+
+    source              a LanceDB database directory, file:///path, or db://PROJECT (Cloud)
+    database            db://PROJECT without the prefix (alias project_name)
+    region              Cloud region (default us-east-1)
+    host_override       Cloud base URL, e.g. http://127.0.0.1:8080 (else env LANCEDB_HOST_OVERRIDE)
+    api_key             the Cloud API key itself; or api_key_file (a file holding it), or
+                        api_key_env (the variable holding it, default LANCEDB_API_KEY)
+    connect_timeout_ms, read_timeout_ms, max_attempts, page_rows
+
+The table options of each call are those of the `lanceflow read-table --options` command
+(include/lanceflow/connect/lakeflow_connect.h). Values that are not strings are JSON-encoded, as
+the framework's spec parser does.
+
+An instance holds only its options: the native connection is opened on first use and dropped when
+the instance is pickled, so instances can be shipped to Spark executors. Every read of a table in
+one instance uses the table version recorded at the instance's first call for that table; make one
+instance per trigger. Records from `read_table` are read lazily: consume (or drop) the iterator
+before the next call on the same instance.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+
+from lanceflow import _native
+
+_SECRET_KEYS = ("api_key",)
+
+
+def _string_options(options: Optional[Mapping[str, Any]], what: str) -> Dict[str, str]:
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"{what} must be a dict of option names to strings, "
+                        f"not {type(options).__name__}")
+    out = {}
+    for key, value in options.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{what}: option names must be strings, not {type(key).__name__}")
+        out[key] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def _offset_text(offset: Any) -> str:
+    """None and {} both mean "from the start" (contract O2)."""
+    if offset is None:
+        return "{}"
+    if isinstance(offset, Mapping):
+        return json.dumps(dict(offset), separators=(",", ":"), allow_nan=False)
+    if isinstance(offset, str):
+        return offset
+    raise TypeError(f"start_offset must be a dict or None, not {type(offset).__name__}")
+
+
+def _json_records(reader) -> Iterator[dict]:
+    while True:
+        text = reader.next_json()
+        if text is None:
+            return
+        yield from json.loads(text)
+
+
+_STRUCT_TYPE = None
+
+
+def _struct_type():
+    """pyspark.sql.types.StructType, or False when PySpark is not importable."""
+    global _STRUCT_TYPE
+    if _STRUCT_TYPE is None:
+        try:
+            from pyspark.sql.types import StructType
+            _STRUCT_TYPE = StructType
+        except ImportError:
+            _STRUCT_TYPE = False
+    return _STRUCT_TYPE
+
+
+class LakeflowConnect:
+    """LanceDB tables through the LakeflowConnect contract, with the partition mixins."""
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self._options = _string_options(options, "options")
+        for key in _SECRET_KEYS:
+            if self._options.get(key):
+                _native.register_secret(self._options[key])
+        self._native = None
+        self._lock = threading.Lock()
+
+    # Pickling: only the options travel; the native connection is opened again on first use.
+    def __getstate__(self) -> dict:
+        return {"options": dict(self._options)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["options"])
+
+    def __repr__(self) -> str:
+        where = self._options.get("source") or self._options.get("database") or \
+            self._options.get("project_name") or "?"
+        return f"{type(self).__name__}(source={_native.redact(where)!r})"
+
+    def _conn(self):
+        with self._lock:
+            if self._native is None:
+                self._native = _native.Connector(self._options)
+            return self._native
+
+    # The contract (lakeflow-contract.md §1).
+
+    def list_tables(self) -> List[str]:
+        return self._conn().list_tables()
+
+    def get_table_schema(self, table_name: str, table_options: Mapping[str, Any]):
+        """A pyspark.sql.types.StructType when PySpark is importable, else its JSON as a dict."""
+        schema = self.get_table_schema_json(table_name, table_options)
+        struct_type = _struct_type()
+        return struct_type.fromJson(schema) if struct_type else schema
+
+    def get_table_schema_json(self, table_name: str, table_options: Mapping[str, Any]) -> dict:
+        """The Spark StructType JSON of the table's output columns."""
+        text = self._conn().get_table_schema(table_name,
+                                             _string_options(table_options, "table_options"))
+        return json.loads(text)
+
+    def read_table_metadata(self, table_name: str, table_options: Mapping[str, Any]) -> dict:
+        """{"primary_keys": [...], "cursor_field": str | None, "ingestion_type": str}"""
+        text = self._conn().read_table_metadata(table_name,
+                                                _string_options(table_options, "table_options"))
+        return json.loads(text)
+
+    def read_table(self, table_name: str, start_offset: Optional[Mapping[str, Any]],
+                   table_options: Mapping[str, Any]) -> Tuple[Iterator[dict], dict]:
+        """(records as JSON-compatible dicts, end offset). The end offset is computed before the
+        records are read; feed it back as the next start offset."""
+        reader, end = self._read(table_name, start_offset, table_options, deletes=False)
+        return _json_records(reader), json.loads(end)
+
+    def read_table_deletes(self, table_name: str, start_offset: Optional[Mapping[str, Any]],
+                           table_options: Mapping[str, Any]) -> Tuple[Iterator[dict], dict]:
+        """cdc_with_deletes tables of local sources: the primary keys (and cursor) of rows deleted
+        after the offset's version."""
+        reader, end = self._read(table_name, start_offset, table_options, deletes=True)
+        return _json_records(reader), json.loads(end)
+
+    # Arrow fast path: the same rows as pyarrow record batches, column buffers not copied.
+
+    def read_table_arrow(self, table_name: str, start_offset: Optional[Mapping[str, Any]],
+                         table_options: Mapping[str, Any]):
+        """(pyarrow.RecordBatchReader, end offset)."""
+        import pyarrow as pa
+        reader, end = self._read(table_name, start_offset, table_options, deletes=False)
+        return pa.RecordBatchReader.from_stream(reader), json.loads(end)
+
+    def read_table_deletes_arrow(self, table_name: str, start_offset: Optional[Mapping[str, Any]],
+                                 table_options: Mapping[str, Any]):
+        import pyarrow as pa
+        reader, end = self._read(table_name, start_offset, table_options, deletes=True)
+        return pa.RecordBatchReader.from_stream(reader), json.loads(end)
+
+    def pinned_version(self, table_name: str) -> int:
+        """The table version every read of this instance uses (recorded at the first call)."""
+        return self._conn().pinned_version(table_name)
+
+    def _read(self, table_name, start_offset, table_options, deletes):
+        return self._conn().read_table(table_name, _offset_text(start_offset),
+                                       _string_options(table_options, "table_options"), deletes)
+
+
+# The name community connectors give their class; the framework instantiates either.
+LanceDBLakeflowConnect = LakeflowConnect
