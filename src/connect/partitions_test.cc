@@ -3,8 +3,14 @@
 // in-memory source with offset scans (the page ranges LanceDB Cloud gets). Rows are compared as
 // multisets of JSON lines against ReadTable, which conformance_test.cc checks against the engine.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -14,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lanceflow/arrow/json_writer.h"
+#include "lanceflow/cloud/cloud_source.h"
 #include "lanceflow/connect/lakeflow_connect.h"
 #include "lanceflow/lance/local_source.h"
 #include "memory_source_test_util.h"
@@ -528,6 +535,123 @@ TEST(Partitions, StreamReplayReadsTheEndOffsetsVersion) {
                               *replay, o),
             before);
   EXPECT_EQ(before.size(), 50u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// LanceDB Cloud: the REST test server (tests/cloud_server/server.py, the official engine behind
+// the REST API) serving a copy of the engine-written tables. Skipped when it cannot start
+// (python3 with lancedb missing).
+
+class CloudPartitions : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    namespace fs = std::filesystem;
+    dir_ = fs::temp_directory_path() / ("lanceflow_partitions_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::copy(std::string(kDir) + "/db", dir_ / "db", fs::copy_options::recursive);
+    const std::string port_file = (dir_ / "port").string();
+    const std::string log = (dir_ / "server.log").string();
+    pid_ = fork();
+    if (pid_ == 0) {
+      FILE* f = freopen(log.c_str(), "w", stderr);
+      (void)f;
+      FILE* g = freopen("/dev/null", "w", stdout);
+      (void)g;
+      const std::string db = (dir_ / "db").string();
+      execlp("python3", "python3", "tests/cloud_server/server.py", "--db", db.c_str(), "--port",
+             "0", "--port-file", port_file.c_str(), "--api-key", "test-key", "--batch-rows", "17",
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      }
+      std::ifstream in(port_file);
+      std::string port;
+      if (in >> port && !port.empty()) {
+        cloud::CloudOptions o;
+        o.database = "testdb";
+        o.api_key = "test-key";
+        o.host_override = "http://127.0.0.1:" + port;
+        o.page_rows = 40;  // several pages per partition
+        auto src = cloud::CloudSource::Make(o);
+        if (src.ok() && (*src)->ListTables().ok()) {
+          source_ = std::shared_ptr<source::Source>(std::move(*src));
+          return;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+    source_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  void SetUp() override {
+    if (!source_) GTEST_SKIP() << "the cloud test server did not start (python3 + lancedb?)";
+  }
+  static std::unique_ptr<LakeflowConnect> FreshCloud() {
+    return std::make_unique<LakeflowConnect>(source_);
+  }
+
+  static inline std::filesystem::path dir_;
+  static inline pid_t pid_ = -1;
+  static inline std::shared_ptr<source::Source> source_;
+};
+
+TEST_F(CloudPartitions, PageRangesCoverTheSnapshotExactlyOnce) {
+  const json expected = Expected();
+  for (const std::string table : {"events", "users", "typed"}) {
+    for (const Options& o : std::vector<Options>{
+             {{"ingestion_type", "snapshot"}, {"partition_rows", "50"}, {"batch_size", "30"}},
+             {{"ingestion_type", "snapshot"}, {"partition_rows", "15"}, {"batch_size", "10"},
+              {"filter_expression", "id >= 20"}, {"columns", "[\"id\"]"}}}) {
+      SCOPED_TRACE(table + " " + (o.count("columns") ? "projected" : "all"));
+      auto c = FreshCloud();
+      auto parts = c->GetPartitions(table, o);
+      ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+      EXPECT_GT(parts->size(), 1u);
+      auto rows = ReadAllPartitions(FreshCloud, table, *parts, o);
+      EXPECT_EQ(rows, Drain(FreshCloud()->ReadTable(table, "{}", o), table));
+      // The same rows as the native reader of the same files.
+      EXPECT_EQ(rows, Drain(Fresh()->ReadTable(table, "{}", o), table));
+      if (!o.count("filter_expression")) EXPECT_EQ(rows.size(), expected[table]["rows"].size());
+      EXPECT_EQ(*FreshCloud()->GetPartitions(table, o), *parts);
+      for (const auto& p : *parts) {
+        auto j = json::parse(p);
+        EXPECT_TRUE(j.contains("offset") && j.contains("limit") && !j.contains("fragments")) << p;
+      }
+    }
+  }
+  auto r = FreshCloud()->ReadPartition("events", "{\"table\":\"events\",\"version\":1,"
+                                                 "\"fragments\":[0]}", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CloudPartitions, StreamMatchesReadTable) {
+  const json expected = Expected();
+  for (const std::string table : {"events", "users"}) {
+    SCOPED_TRACE(table);
+    const Options o = OptionsOf(expected[table]);
+    auto run = RunStream(FreshCloud, table, o);
+    EXPECT_EQ(run.rows, DrainTable(FreshCloud().get(), table, o));
+    EXPECT_EQ(run.rows, DrainTable(Fresh().get(), table, o));
+    EXPECT_EQ(run.partitions, static_cast<size_t>(run.triggers));
+    EXPECT_GT(run.triggers, 1);
+  }
 }
 
 }  // namespace
