@@ -1335,6 +1335,7 @@ Result<std::vector<std::string>> MakePartitions(source::Source* src, const Resol
       if (!range || group_rows >= part_rows) flush();
     }
     flush();
+    if (out.empty()) add_range(DescriptorHead(t));  // no fragment: one partition, no rows
     return out;
   }
   if (fragments.status().code() != StatusCode::kNotImplemented) return fragments.status();
@@ -1350,6 +1351,7 @@ Result<std::vector<std::string>> MakePartitions(source::Source* src, const Resol
     d["limit"] = std::min(part_rows, rows - o);
     out.push_back(Dump(d));
   }
+  if (out.empty()) out.push_back(Dump(DescriptorHead(t)));  // no row: one partition, no rows
   return out;
 }
 

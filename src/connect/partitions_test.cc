@@ -496,6 +496,23 @@ TEST(Partitions, OffsetRangesCoverTheSnapshotExactlyOnce) {
   }
 }
 
+TEST(Partitions, NoRowsMakeOneEmptyPartition) {
+  auto src = OffsetDb();
+  src->Commit("empty", EventSchema(), {});
+  auto fresh = [&] { return std::make_unique<LakeflowConnect>(src); };
+  const Options none{{"filter_expression", "id < 0"}};
+  auto parts = fresh()->GetPartitions("t", none);
+  ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+  EXPECT_EQ(*parts, std::vector<std::string>{"{\"table\":\"t\",\"version\":1}"});
+  EXPECT_TRUE(ReadAllPartitions(fresh, "t", *parts, none).empty());
+  // The same descriptor without the filter reads the whole version.
+  EXPECT_EQ(ReadAllPartitions(fresh, "t", *parts, {}).size(), 1003u);
+  parts = fresh()->GetPartitions("empty", {});
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->size(), 1u);
+  EXPECT_TRUE(ReadAllPartitions(fresh, "empty", *parts, {}).empty());
+}
+
 TEST(Partitions, StreamOnSourceWithoutFragmentsIsOnePartitionPerTrigger) {
   auto src = OffsetDb();
   auto fresh = [&] { return std::make_unique<LakeflowConnect>(src); };

@@ -150,7 +150,8 @@ class LakeflowConnect {
   // Batch: partitions covering every row of `table` (options columns and filter_expression
   // applied; incremental tables included, rows with a null cursor too) at the pinned version:
   // one per fragment for sources with fragments (local tables), else offset ranges of
-  // partition_rows rows, else one. Empty when the table has no fragment (or no row).
+  // partition_rows rows, else one. Never empty: a table without fragments (or, with offset
+  // ranges, without matching rows) gets one {"table":T,"version":V} partition.
   Result<std::vector<std::string>> GetPartitions(const std::string& table,
                                                  const Options& options);
   // Stream: the end offset ReadTable(table, start_offset, options) would return (same
