@@ -243,6 +243,7 @@ TEST(Partitions, HostileDescriptorsAreOneLineInvalidArgument) {
 
 struct StreamRun {
   std::vector<std::string> rows;
+  std::string end;
   int triggers = 0;
   size_t partitions = 0;
 };
@@ -250,9 +251,8 @@ struct StreamRun {
 // The framework's microbatch loop: latest offset, partitions of (start, end], read, commit.
 // Each step is also checked against ReadTable from the same start.
 StreamRun RunStream(const std::function<std::unique_ptr<LakeflowConnect>()>& fresh,
-                    const std::string& table, const Options& o) {
+                    const std::string& table, const Options& o, std::string start = "{}") {
   StreamRun run;
-  std::string start = "{}";
   auto driver = fresh();
   for (int i = 0; i < 1000; ++i) {
     auto end = driver->LatestOffset(table, o, start);
@@ -275,6 +275,7 @@ StreamRun RunStream(const std::function<std::unique_ptr<LakeflowConnect>()>& fre
     EXPECT_EQ(rows, reference_rows) << "from " << start << " to " << *end;
     if (*end == start) {
       EXPECT_TRUE(parts->empty());
+      run.end = start;
       return run;
     }
     EXPECT_FALSE(rows.empty()) << "offset moved without rows";
@@ -526,6 +527,27 @@ TEST(Partitions, StreamOnSourceWithoutFragmentsIsOnePartitionPerTrigger) {
     EXPECT_EQ(run.partitions, static_cast<size_t>(run.triggers));
     EXPECT_GT(run.triggers, 3);
   }
+}
+
+TEST(Partitions, StreamLookBackAfterNewCommitsMatchesReadTable) {
+  auto src = OffsetDb();
+  auto fresh = [&] { return std::make_unique<LakeflowConnect>(src); };
+  const Options o{{"cursor_field", "ts"}, {"primary_keys", "id"}, {"lookback", "3"},
+                  {"max_records_per_batch", "40"}};
+  auto first = RunStream(fresh, "t", o);
+  EXPECT_EQ(first.rows.size(), 1003u);
+  // New rows, some behind the stored cursor: the next run looks back once (as ReadTable does).
+  std::vector<testing::Row> rows;
+  for (int64_t i = 0; i < 1003; ++i) {
+    rows.push_back({i, (i * 37) % 101, std::string("n") + std::to_string(i % 13)});
+  }
+  for (int64_t i = 0; i < 30; ++i) rows.push_back({2000 + i, 98 + i % 5, std::string("late")});
+  src->Commit("t", EventSchema(), rows, 64);
+  auto second = RunStream(fresh, "t", o, first.end);
+  EXPECT_GE(second.triggers, 1);
+  std::set<std::string> ids;
+  for (const auto& line : second.rows) ids.insert(json::parse(line)["id"].dump());
+  for (int64_t i = 0; i < 30; ++i) EXPECT_TRUE(ids.count(std::to_string(2000 + i))) << i;
 }
 
 TEST(Partitions, StreamReplayReadsTheEndOffsetsVersion) {
