@@ -159,7 +159,9 @@ Protocol DeletionVectorProtocol() {
   p.min_reader_version = 3;
   p.min_writer_version = 7;
   p.reader_features = std::vector<std::string>{"deletionVectors"};
-  p.writer_features = std::vector<std::string>{"deletionVectors"};
+  // The legacy writer features (1, 2) implies stay listed: Spark refuses a table whose metadata
+  // enables a feature its protocol does not list, and it counts invariants as always enabled.
+  p.writer_features = std::vector<std::string>{"appendOnly", "invariants", "deletionVectors"};
   return p;
 }
 

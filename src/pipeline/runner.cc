@@ -18,6 +18,7 @@
 #include "lanceflow/arrow/take.h"
 #include "lanceflow/connect/lakeflow_connect.h"
 #include "lanceflow/connect/spark_schema.h"
+#include "lanceflow/delta/deletion_vector.h"
 #include "lanceflow/delta/delta_table.h"
 #include "lanceflow/delta/file_stats.h"
 #include "lanceflow/parquet/reader.h"
@@ -377,6 +378,9 @@ struct FlowContext {
   TableResult& result;
   Clock::time_point start;
   int64_t bytes_read = 0;
+  // New destination tables get the deletionVectors feature (table_configuration
+  // "delta.enableDeletionVectors": "false" turns it off). Existing tables keep their protocol.
+  bool create_with_dvs = true;
 
   void Report() {
     if (!options.on_progress) return;
@@ -420,7 +424,8 @@ Result<std::unique_ptr<delta::DeltaTable>> OpenExisting(const std::string& root)
 // The destination table, created (version 0, no data) on first use with the source's schema.
 Result<std::unique_ptr<delta::DeltaTable>> OpenOrCreate(const std::string& root,
                                                         const arrow::Schema& schema,
-                                                        const std::string& source_table) {
+                                                        const std::string& source_table,
+                                                        bool with_dvs) {
   if (DirExists(root + "/_delta_log")) {
     auto t = delta::DeltaTable::Open(root);
     if (!t.ok()) return t.status();
@@ -430,6 +435,10 @@ Result<std::unique_ptr<delta::DeltaTable>> OpenOrCreate(const std::string& root,
   LF_RETURN_NOT_OK(MakeDirs(root));
   delta::CreateOptions co;
   co.name = source_table;
+  if (with_dvs) {
+    co.protocol = delta::DeletionVectorProtocol();
+    co.configuration[delta::kEnableDeletionVectorsKey] = "true";
+  }
   auto created = delta::DeltaTable::Create(root, schema, co);
   if (created.ok()) return created;
   // A run killed after creating version 0 or a racing creator: open what is there.
@@ -545,7 +554,8 @@ Status RunAppendOrSnapshot(FlowContext* ctx, const connect::Options& opts, bool 
   while (true) {
     LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
     if (!table) {
-      LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *rr.records->schema(), spec.source_table));
+      LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *rr.records->schema(), spec.source_table,
+                                                 ctx->create_with_dvs));
       LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
       LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
       ctx->result.delta_version = snap.version;
@@ -595,6 +605,62 @@ struct KeySet {
   bool prunable = true;  // false: some key has no statistics form, every file is a candidate
 };
 
+// Row group `g` of a data file whose first row is row `base` of the file, without the rows in
+// `deleted` (the file's DV, sorted). `columns` as ParquetReader::ReadRowGroup. When `positions`
+// is given it receives the file row index of every returned row.
+Result<RecordBatchPtr> ReadLiveRowGroup(parquet::ParquetReader& reader, int g, int64_t base,
+                                        const std::vector<uint64_t>& deleted,
+                                        const std::vector<int>& columns,
+                                        std::vector<int64_t>* positions) {
+  LF_ASSIGN_OR_RETURN(auto b, reader.ReadRowGroup(g, columns));
+  const int64_t n = b->num_rows();
+  auto lo = std::lower_bound(deleted.begin(), deleted.end(), static_cast<uint64_t>(base));
+  auto hi = std::lower_bound(lo, deleted.end(), static_cast<uint64_t>(base + n));
+  if (lo == hi) {
+    if (positions) {
+      positions->resize(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r) (*positions)[static_cast<size_t>(r)] = base + r;
+    }
+    return b;
+  }
+  std::vector<int64_t> keep;
+  keep.reserve(static_cast<size_t>(n - (hi - lo)));
+  auto d = lo;
+  for (int64_t r = 0; r < n; ++r) {
+    if (d != hi && *d == static_cast<uint64_t>(base + r)) {
+      ++d;
+      continue;
+    }
+    keep.push_back(r);
+  }
+  if (positions) {
+    positions->clear();
+    for (int64_t r : keep) positions->push_back(base + r);
+  }
+  return arrow::TakeRecordBatch(*b, keep.data(), static_cast<int64_t>(keep.size()));
+}
+
+// numRecords of a data file from its stats; -1 when unknown.
+int64_t NumRecords(const delta::AddFile& f) {
+  if (!f.stats) return -1;
+  auto st = delta::ParseFileStats(*f.stats);
+  return st.ok() ? st->num_records : -1;
+}
+
+// Marks rows `dead` (sorted file row indexes) of live file `f`, whose current DV holds
+// `deleted`, as deleted: a new DV (both sets) written through `dvw`, or the file removed when
+// no row would stay.
+Status DeleteRowsWithDv(const delta::AddFile& f, const std::vector<uint64_t>& deleted,
+                        const std::vector<uint64_t>& dead, delta::DeletionVectorFileWriter* dvw,
+                        delta::Transaction* txn) {
+  const std::vector<uint64_t> all = delta::UnionRows(deleted, dead);
+  if (static_cast<int64_t>(all.size()) >= NumRecords(f)) {
+    return txn->Remove(f.path, delta::NowMillis());
+  }
+  LF_ASSIGN_OR_RETURN(auto dv, dvw->Add(all));
+  return txn->SetDeletionVector(f.path, std::move(dv), delta::NowMillis());
+}
+
 // Rewrites the live files that hold a key for which `find` gives a change sequence: such rows
 // are left out, except that a stored row whose sequence_by is newer than the change's (same
 // kind of value) is kept and reported to `stored_wins`. Files without a removed row are not
@@ -604,7 +670,8 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
                       const KeySet& key_set,
                       const std::function<const SeqValue*(const std::string&)>& find,
                       const std::function<void(const std::string&)>& stored_wins,
-                      delta::Transaction* txn, FlowContext* ctx) {
+                      delta::Transaction* txn, FlowContext* ctx,
+                      delta::DeletionVectorFileWriter* dvw) {
   std::vector<size_t> candidates;
   if (key_set.prunable) {
     LF_ASSIGN_OR_RETURN(candidates,
@@ -616,13 +683,57 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
     const delta::AddFile& f = snap.files[fi];
     LF_ASSIGN_OR_RETURN(auto path, table.DataFilePath(f.path));
     LF_ASSIGN_OR_RETURN(auto reader, parquet::ParquetReader::OpenFile(path));
+    LF_ASSIGN_OR_RETURN(const std::vector<uint64_t> deleted, table.DeletedRows(f));
     const arrow::SchemaPtr fschema = reader->schema();
     LF_ASSIGN_OR_RETURN(auto fkey_idx, KeyIndices(*fschema, keys, "data file " + f.path));
     const int fseq_idx = fschema->GetFieldIndex(seq_col);
+    if (dvw != nullptr && NumRecords(f) == reader->num_rows()) {
+      // Merge on read: only the key and sequence columns are decoded; the replaced rows go into
+      // the file's DV.
+      std::vector<int> cols = fkey_idx;
+      int seq_pos = -1;
+      if (fseq_idx >= 0) {
+        auto at = std::find(cols.begin(), cols.end(), fseq_idx);
+        seq_pos = static_cast<int>(at - cols.begin());
+        if (at == cols.end()) cols.push_back(fseq_idx);
+      }
+      std::vector<uint64_t> dead;
+      std::vector<int64_t> positions;
+      int64_t base = 0;
+      for (int g = 0; g < reader->num_row_groups(); ++g) {
+        LF_ASSIGN_OR_RETURN(auto b, ReadLiveRowGroup(*reader, g, base, deleted, cols, &positions));
+        base += reader->row_group_num_rows(g);
+        arrow::ArrayDataPtr stored_seq_arr;
+        if (seq_pos >= 0) {
+          LF_ASSIGN_OR_RETURN(stored_seq_arr, Plain(b->column(seq_pos)));
+        }
+        for (int64_t r = 0; r < b->num_rows(); ++r) {
+          std::string k;
+          for (size_t c = 0; c < fkey_idx.size(); ++c) {
+            LF_RETURN_NOT_OK(
+                AppendKey(*b->column(static_cast<int>(c)), r, &k, nullptr, nullptr));
+          }
+          const SeqValue* change = find(k);
+          if (change == nullptr) continue;
+          if (stored_seq_arr) {
+            LF_ASSIGN_OR_RETURN(SeqValue stored, SequenceAt(*stored_seq_arr, r));
+            if (stored.index() == change->index() && *change < stored) {
+              stored_wins(k);
+              continue;
+            }
+          }
+          dead.push_back(static_cast<uint64_t>(positions[static_cast<size_t>(r)]));
+        }
+      }
+      if (!dead.empty()) LF_RETURN_NOT_OK(DeleteRowsWithDv(f, deleted, dead, dvw, txn));
+      continue;
+    }
     std::vector<RecordBatchPtr> kept;
-    bool touched = false;
+    bool touched = false;  // a rewrite leaves out the DV's rows; the new file has no DV
+    int64_t base = 0;
     for (int g = 0; g < reader->num_row_groups(); ++g) {
-      LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
+      LF_ASSIGN_OR_RETURN(auto b, ReadLiveRowGroup(*reader, g, base, deleted, {}, nullptr));
+      base += reader->row_group_num_rows(g);
       std::vector<int64_t> keep;
       arrow::ArrayDataPtr stored_seq_arr;
       if (fseq_idx >= 0) {
@@ -674,6 +785,45 @@ Result<std::string> StartDeletesOffset(FlowContext* ctx, const std::string& sour
   nlohmann::ordered_json o = nlohmann::ordered_json::object();
   o["version"] = v;
   return o.dump();
+}
+
+// A merge flow's destination: the table, its snapshot, the committed offsets and (cdc_with_deletes)
+// the deletes offset every commit carries.
+struct Target {
+  std::unique_ptr<delta::DeltaTable> table;
+  delta::Snapshot snap;
+  CommittedState state;
+  // Without a committed one, the delete log starts at the version this run reads and is
+  // committed with the first upsert batch, so that the keys of that batch deleted before a later
+  // run are found even if this run is cut short.
+  std::string deletes_offset;
+};
+
+// Loads `t` unless it already holds a table: with `create_schema` null only an existing
+// destination is opened (t->table stays null when there is none), otherwise the destination is
+// opened or created with that schema. Then the snapshot, the committed state and, when
+// `with_deletes`, the deletes offset to start from.
+Status LoadTarget(FlowContext* ctx, const arrow::Schema* create_schema, bool with_deletes,
+                  Target* t) {
+  if (t->table) return Status::OK();
+  if (create_schema == nullptr) {
+    LF_ASSIGN_OR_RETURN(t->table, OpenExisting(ctx->root));
+    if (!t->table) return Status::OK();
+  } else {
+    LF_ASSIGN_OR_RETURN(t->table, OpenOrCreate(ctx->root, *create_schema, ctx->spec.source_table,
+                                               ctx->create_with_dvs));
+  }
+  LF_ASSIGN_OR_RETURN(t->snap, t->table->LoadSnapshot());
+  LF_ASSIGN_OR_RETURN(t->state,
+                      ReadCommittedState(t->snap, AppIdFor(ctx->spec.source_table), ctx->root));
+  ctx->result.delta_version = t->snap.version;
+  if (with_deletes) {
+    t->deletes_offset = t->state.deletes_offset;
+    if (t->deletes_offset.empty()) {
+      LF_ASSIGN_OR_RETURN(t->deletes_offset, StartDeletesOffset(ctx, ctx->spec.source_table));
+    }
+  }
+  return Status::OK();
 }
 
 // The cdc_with_deletes pass of a run, after its upserts: every key read_table_deletes lists
@@ -731,6 +881,8 @@ Status ApplyDeletes(FlowContext* ctx, const connect::Options& opts,
   }
   for (size_t c = 0; c < keys.size(); ++c) key_set.columns[c].path = {keys[c]};
   delta::Transaction txn(*snap);
+  delta::DeletionVectorFileWriter dvw;
+  const bool use_dvs = delta::DeletionVectorsEnabled(snap->protocol, snap->metadata);
   if (!deletes.empty()) {
     LF_RETURN_NOT_OK(RewriteWithout(
         table, *snap, keys, seq_col, key_set,
@@ -738,8 +890,9 @@ Status ApplyDeletes(FlowContext* ctx, const connect::Options& opts,
           auto it = deletes.find(k);
           return it == deletes.end() ? nullptr : &it->second;
         },
-        [](const std::string&) {}, &txn, ctx));
+        [](const std::string&) {}, &txn, ctx, use_dvs ? &dvw : nullptr));
   }
+  LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
   LF_RETURN_NOT_OK(
       CommitBatch(table, *snap, &txn, spec, state, state->offset, "DELETE", ctx, dr.end_offset));
   LF_ASSIGN_OR_RETURN(*snap, table.UpdateSnapshot(*snap));
@@ -749,7 +902,6 @@ Status ApplyDeletes(FlowContext* ctx, const connect::Options& opts,
 Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
                     const connect::TableMetadata& md) {
   const TableSpec& spec = ctx->spec;
-  const std::string app_id = AppIdFor(spec.source_table);
   std::vector<std::string> keys = spec.primary_keys.empty() ? md.primary_keys : spec.primary_keys;
   if (keys.empty()) return Status::Invalid("SCD_TYPE_1 needs primary_keys");
   std::string seq_col = spec.sequence_by ? *spec.sequence_by : md.cursor_field.value_or("");
@@ -757,37 +909,16 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
 
   const bool with_deletes = md.ingestion_type == connect::IngestionType::kCdcWithDeletes;
 
-  std::unique_ptr<delta::DeltaTable> table;
-  delta::Snapshot snap;
-  CommittedState state;
-  // The deletes offset every commit carries. Without a committed one, the delete log starts at
-  // the version this run reads, and is committed with the first upsert batch, so that the keys
-  // of that batch deleted before a later run are found even if this run is cut short.
-  std::string deletes_offset;
-  auto start_deletes = [&]() -> Status {
-    if (!with_deletes) return Status::OK();
-    deletes_offset = state.deletes_offset;
-    if (!deletes_offset.empty()) return Status::OK();
-    LF_ASSIGN_OR_RETURN(deletes_offset, StartDeletesOffset(ctx, spec.source_table));
-    return Status::OK();
-  };
-  LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
-  if (table) {
-    LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
-    LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
-    ctx->result.delta_version = snap.version;
-    LF_RETURN_NOT_OK(start_deletes());
-  }
+  Target target;
+  LF_RETURN_NOT_OK(LoadTarget(ctx, nullptr, with_deletes, &target));
+  std::unique_ptr<delta::DeltaTable>& table = target.table;
+  delta::Snapshot& snap = target.snap;
+  CommittedState& state = target.state;
+  const std::string& deletes_offset = target.deletes_offset;
   while (true) {
     LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
     const arrow::SchemaPtr schema = rr.records->schema();
-    if (!table) {
-      LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *schema, spec.source_table));
-      LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
-      LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
-      ctx->result.delta_version = snap.version;
-      LF_RETURN_NOT_OK(start_deletes());
-    }
+    LF_RETURN_NOT_OK(LoadTarget(ctx, schema.get(), with_deletes, &target));
     LF_RETURN_NOT_OK(CheckSchema(snap, *schema, ctx->root));
     if (rr.end_offset == state.offset) break;
     LF_ASSIGN_OR_RETURN(auto key_idx, KeyIndices(*schema, keys, "table " + spec.source_table));
@@ -835,13 +966,17 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
     for (size_t c = 0; c < keys.size(); ++c) key_set.columns[c].path = {keys[c]};
 
     delta::Transaction txn(snap);
+    delta::DeletionVectorFileWriter dvw;
+    const bool use_dvs = delta::DeletionVectorsEnabled(snap.protocol, snap.metadata);
     LF_RETURN_NOT_OK(RewriteWithout(
         *table, snap, keys, seq_col, key_set,
         [&](const std::string& k) -> const SeqValue* {
           auto ev = events.find(k);
           return ev == events.end() ? nullptr : &ev->second.seq;
         },
-        [&](const std::string& k) { events.find(k)->second.dropped = true; }, &txn, ctx));
+        [&](const std::string& k) { events.find(k)->second.dropped = true; }, &txn, ctx,
+        use_dvs ? &dvw : nullptr));
+    LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
     // The winning rows, in read order.
     DataFileWriter w(ctx->root, schema, ctx->options.max_rows_per_file);
     std::vector<std::vector<int64_t>> take(batches.size());
@@ -985,10 +1120,13 @@ Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& s
       return Status::Corrupt("data file " + f.path + " of an SCD_TYPE_2 table has no " + kStartAt +
                              "/" + kEndAt + " columns");
     }
+    LF_ASSIGN_OR_RETURN(const std::vector<uint64_t> deleted, table.DeletedRows(f));
     std::vector<RecordBatchPtr> out;
     bool touched = false;
+    int64_t base = 0;
     for (int g = 0; g < reader->num_row_groups(); ++g) {
-      LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
+      LF_ASSIGN_OR_RETURN(auto b, ReadLiveRowGroup(*reader, g, base, deleted, {}, nullptr));
+      base += reader->row_group_num_rows(g);
       LF_ASSIGN_OR_RETURN(auto start_arr, Plain(b->column(start_idx)));
       const ArrayData& end_arr = *b->column(end_idx);
       std::vector<std::pair<int64_t, int64_t>> sets;
@@ -1082,7 +1220,6 @@ Result<KeyedEvents> CollectEvents(const std::vector<RecordBatchPtr>& batches,
 Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
                     const connect::TableMetadata& md) {
   const TableSpec& spec = ctx->spec;
-  const std::string app_id = AppIdFor(spec.source_table);
   std::vector<std::string> keys = spec.primary_keys.empty() ? md.primary_keys : spec.primary_keys;
   if (keys.empty()) return Status::Invalid("SCD_TYPE_2 needs primary_keys");
   std::string seq_col = spec.sequence_by ? *spec.sequence_by : md.cursor_field.value_or("");
@@ -1094,24 +1231,12 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
         "carry only the cursor value)");
   }
 
-  std::unique_ptr<delta::DeltaTable> table;
-  delta::Snapshot snap;
-  CommittedState state;
-  std::string deletes_offset;
-  auto start_deletes = [&]() -> Status {
-    if (!with_deletes) return Status::OK();
-    deletes_offset = state.deletes_offset;
-    if (!deletes_offset.empty()) return Status::OK();
-    LF_ASSIGN_OR_RETURN(deletes_offset, StartDeletesOffset(ctx, spec.source_table));
-    return Status::OK();
-  };
-  LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
-  if (table) {
-    LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
-    LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
-    ctx->result.delta_version = snap.version;
-    LF_RETURN_NOT_OK(start_deletes());
-  }
+  Target target;
+  LF_RETURN_NOT_OK(LoadTarget(ctx, nullptr, with_deletes, &target));
+  std::unique_ptr<delta::DeltaTable>& table = target.table;
+  delta::Snapshot& snap = target.snap;
+  CommittedState& state = target.state;
+  const std::string& deletes_offset = target.deletes_offset;
   while (true) {
     LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
     const arrow::SchemaPtr schema = rr.records->schema();
@@ -1132,13 +1257,7 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
     fields.push_back(arrow::MakeField(kStartAt, seq_type, true));
     fields.push_back(arrow::MakeField(kEndAt, seq_type, true));
     auto dest_schema = std::make_shared<const arrow::Schema>(std::move(fields));
-    if (!table) {
-      LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *dest_schema, spec.source_table));
-      LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
-      LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
-      ctx->result.delta_version = snap.version;
-      LF_RETURN_NOT_OK(start_deletes());
-    }
+    LF_RETURN_NOT_OK(LoadTarget(ctx, dest_schema.get(), with_deletes, &target));
     LF_RETURN_NOT_OK(CheckSchema(snap, *dest_schema, ctx->root));
     if (rr.end_offset == state.offset) {
       if (with_deletes) {
@@ -1275,18 +1394,13 @@ Status AppendCanonical(const ArrayData& a, int64_t i, std::string* out, int dept
 Status RunScd2Snapshot(FlowContext* ctx, const connect::Options& opts,
                        const connect::TableMetadata& md) {
   const TableSpec& spec = ctx->spec;
-  const std::string app_id = AppIdFor(spec.source_table);
   std::vector<std::string> keys = spec.primary_keys.empty() ? md.primary_keys : spec.primary_keys;
   if (keys.empty()) return Status::Invalid("SCD_TYPE_2 needs primary_keys");
-  std::unique_ptr<delta::DeltaTable> table;
-  delta::Snapshot snap;
-  CommittedState state;
-  LF_ASSIGN_OR_RETURN(table, OpenExisting(ctx->root));
-  if (table) {
-    LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
-    LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
-    ctx->result.delta_version = snap.version;
-  }
+  Target target;
+  LF_RETURN_NOT_OK(LoadTarget(ctx, nullptr, /*with_deletes=*/false, &target));
+  std::unique_ptr<delta::DeltaTable>& table = target.table;
+  delta::Snapshot& snap = target.snap;
+  CommittedState& state = target.state;
   LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
   const arrow::SchemaPtr schema = rr.records->schema();
   if (schema->GetFieldIndex(kStartAt) >= 0 || schema->GetFieldIndex(kEndAt) >= 0) {
@@ -1297,12 +1411,7 @@ Status RunScd2Snapshot(FlowContext* ctx, const connect::Options& opts,
   fields.push_back(arrow::MakeField(kStartAt, arrow::int64(), true));
   fields.push_back(arrow::MakeField(kEndAt, arrow::int64(), true));
   auto dest_schema = std::make_shared<const arrow::Schema>(std::move(fields));
-  if (!table) {
-    LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *dest_schema, spec.source_table));
-    LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
-    LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
-    ctx->result.delta_version = snap.version;
-  }
+  LF_RETURN_NOT_OK(LoadTarget(ctx, dest_schema.get(), /*with_deletes=*/false, &target));
   LF_RETURN_NOT_OK(CheckSchema(snap, *dest_schema, ctx->root));
   if (rr.end_offset == state.offset) return Status::OK();
   LF_ASSIGN_OR_RETURN(const int64_t version, [&]() -> Result<int64_t> {
@@ -1351,10 +1460,13 @@ Status RunScd2Snapshot(FlowContext* ctx, const connect::Options& opts,
     if (end_idx < 0 || fschema->num_fields() != dest_schema->num_fields()) {
       return Status::Corrupt("data file " + f.path + " does not have the table's columns");
     }
+    LF_ASSIGN_OR_RETURN(const std::vector<uint64_t> deleted, table->DeletedRows(f));
     std::vector<RecordBatchPtr> out;
     bool touched = false;
+    int64_t base = 0;
     for (int g = 0; g < reader->num_row_groups(); ++g) {
-      LF_ASSIGN_OR_RETURN(auto b, reader->ReadRowGroup(g));
+      LF_ASSIGN_OR_RETURN(auto b, ReadLiveRowGroup(*reader, g, base, deleted, {}, nullptr));
+      base += reader->row_group_num_rows(g);
       std::vector<arrow::ArrayDataPtr> cols;
       for (const auto& c : b->columns()) {
         LF_ASSIGN_OR_RETURN(auto p, Plain(c));
@@ -1429,10 +1541,22 @@ Status RunTable(const TableSpec& spec, const PipelineSpec& pipeline, connect::La
                 const RunOptions& options, TableResult* result) {
   connect::Options opts = spec.options;
   if (spec.scd_type == ScdType::kAppendOnly) opts["ingestion_type"] = "append";
+  // A destination table property, not a connector option.
+  bool create_with_dvs = true;
+  if (auto it = opts.find(delta::kEnableDeletionVectorsKey); it != opts.end()) {
+    if (it->second != "true" && it->second != "false") {
+      return Status::Invalid(std::string("table_configuration ") +
+                             delta::kEnableDeletionVectorsKey + " must be true or false, got '" +
+                             it->second + "'");
+    }
+    create_with_dvs = it->second == "true";
+    opts.erase(it);
+  }
   LF_ASSIGN_OR_RETURN(auto md, conn.ReadTableMetadata(spec.source_table, opts));
   FlowContext ctx{spec,    options,
                   conn,    pipeline.destination.path + "/" + spec.destination_table,
                   *result, Clock::now()};
+  ctx.create_with_dvs = create_with_dvs;
   if (md.ingestion_type == connect::IngestionType::kAppend) {
     result->flow = "append";
     return RunAppendOrSnapshot(&ctx, opts, /*snapshot=*/false);

@@ -44,7 +44,7 @@ int64_t NowMillis();
 std::string CommitFileName(int64_t version);
 
 // The protocol of tables lanceflow creates with deletion vectors: (3, 7) with the
-// deletionVectors reader and writer feature. Tables also need the configuration
+// deletionVectors reader feature and the appendOnly, invariants, deletionVectors writer features. Tables also need the configuration
 // delta.enableDeletionVectors=true (kEnableDeletionVectorsKey) before DVs are written.
 Protocol DeletionVectorProtocol();
 inline constexpr const char* kEnableDeletionVectorsKey = "delta.enableDeletionVectors";
