@@ -10,14 +10,13 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lanceflow/arrow/json_writer.h"
 #include "lanceflow/cloud/cloud_source.h"
@@ -215,7 +214,8 @@ TEST(Partitions, HostileDescriptorsAreOneLineInvalidArgument) {
   for (const auto& d : bad) {
     auto r = c->ReadPartition("events", d, o);
     ASSERT_FALSE(r.ok()) << d;
-    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << d << ": " << r.status().ToString();
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument)
+        << d << ": " << r.status().ToString();
     EXPECT_EQ(r.status().message().find('\n'), std::string::npos) << r.status().ToString();
     EXPECT_LT(r.status().message().size(), 300u) << r.status().ToString();
   }
@@ -305,7 +305,8 @@ TEST(Partitions, LocalStreamReadsEachRowOnceAndTerminates) {
       EXPECT_GT(run.triggers, 1);
       // Each row once: the key is unique among the rows read.
       std::set<std::string> keys;
-      for (const auto& line : run.rows) keys.insert(json::parse(line)[spec["key"].get<std::string>()].dump());
+      for (const auto& line : run.rows)
+        keys.insert(json::parse(line)[spec["key"].get<std::string>()].dump());
       EXPECT_EQ(keys.size(), run.rows.size());
       if (std::string(part_rows) == "1") {
         auto listed = LocalDb()->ListFragments(table, *Fresh()->PinnedVersion(table));
@@ -429,9 +430,9 @@ class OffsetSource : public testing::MemorySource {
 };
 
 a::SchemaPtr EventSchema() {
-  return std::make_shared<a::Schema>(std::vector<a::FieldPtr>{
-      a::MakeField("id", a::int64(), false), a::MakeField("ts", a::int64()),
-      a::MakeField("note", a::utf8())});
+  return std::make_shared<a::Schema>(std::vector<a::FieldPtr>{a::MakeField("id", a::int64(), false),
+                                                              a::MakeField("ts", a::int64()),
+                                                              a::MakeField("note", a::utf8())});
 }
 
 std::shared_ptr<OffsetSource> OffsetDb() {
@@ -480,7 +481,8 @@ TEST(Partitions, OffsetRangesCoverTheSnapshotExactlyOnce) {
   EXPECT_GT(src->offset_scans, 0);
   // Hostile ranges and fragments on a source without fragments.
   for (const std::string d :
-       {"{\"table\":\"t\",\"version\":1,\"offset\":0}", "{\"table\":\"t\",\"version\":1,\"limit\":3}",
+       {"{\"table\":\"t\",\"version\":1,\"offset\":0}",
+        "{\"table\":\"t\",\"version\":1,\"limit\":3}",
         "{\"table\":\"t\",\"version\":1,\"offset\":0,\"limit\":0}",
         "{\"table\":\"t\",\"version\":1,\"offset\":-4,\"limit\":3}",
         "{\"table\":\"t\",\"version\":1,\"offset\":0,\"limit\":3,\"fragments\":[0]}",
@@ -518,9 +520,10 @@ TEST(Partitions, StreamOnSourceWithoutFragmentsIsOnePartitionPerTrigger) {
   auto src = OffsetDb();
   auto fresh = [&] { return std::make_unique<LakeflowConnect>(src); };
   for (const Options& o : std::vector<Options>{
-           {{"cursor_field", "ts"}, {"ingestion_type", "append"},
-            {"max_records_per_batch", "70"}},
-           {{"cursor_field", "ts"}, {"primary_keys", "id"}, {"max_records_per_batch", "33"},
+           {{"cursor_field", "ts"}, {"ingestion_type", "append"}, {"max_records_per_batch", "70"}},
+           {{"cursor_field", "ts"},
+            {"primary_keys", "id"},
+            {"max_records_per_batch", "33"},
             {"filter_expression", "id > 100"}}}) {
     auto run = RunStream(fresh, "t", o);
     EXPECT_EQ(run.rows, DrainTable(fresh().get(), "t", o));
@@ -532,7 +535,9 @@ TEST(Partitions, StreamOnSourceWithoutFragmentsIsOnePartitionPerTrigger) {
 TEST(Partitions, StreamLookBackAfterNewCommitsMatchesReadTable) {
   auto src = OffsetDb();
   auto fresh = [&] { return std::make_unique<LakeflowConnect>(src); };
-  const Options o{{"cursor_field", "ts"}, {"primary_keys", "id"}, {"lookback", "3"},
+  const Options o{{"cursor_field", "ts"},
+                  {"primary_keys", "id"},
+                  {"lookback", "3"},
                   {"max_records_per_batch", "40"}};
   auto first = RunStream(fresh, "t", o);
   EXPECT_EQ(first.rows.size(), 1003u);
@@ -558,8 +563,8 @@ TEST(Partitions, StreamReplayReadsTheEndOffsetsVersion) {
   ASSERT_TRUE(end.ok());
   auto parts = driver.GetStreamPartitions("t", o, "{}", *end);
   ASSERT_TRUE(parts.ok());
-  auto before = ReadAllPartitions([&] { return std::make_unique<LakeflowConnect>(src); }, "t",
-                                  *parts, o);
+  auto before =
+      ReadAllPartitions([&] { return std::make_unique<LakeflowConnect>(src); }, "t", *parts, o);
   // A writer commits a version with new rows inside the range's cursors; a replay of the same
   // (start, end] in a fresh instance still reads version 1.
   std::vector<testing::Row> rows;
@@ -570,9 +575,9 @@ TEST(Partitions, StreamReplayReadsTheEndOffsetsVersion) {
   auto replay = restarted.GetStreamPartitions("t", o, "{}", *end);
   ASSERT_TRUE(replay.ok()) << replay.status().ToString();
   EXPECT_EQ(*replay, *parts);
-  EXPECT_EQ(ReadAllPartitions([&] { return std::make_unique<LakeflowConnect>(src); }, "t",
-                              *replay, o),
-            before);
+  EXPECT_EQ(
+      ReadAllPartitions([&] { return std::make_unique<LakeflowConnect>(src); }, "t", *replay, o),
+      before);
   EXPECT_EQ(before.size(), 50u);
 }
 
@@ -655,8 +660,11 @@ TEST_F(CloudPartitions, PageRangesCoverTheSnapshotExactlyOnce) {
   for (const std::string table : {"events", "users", "typed"}) {
     for (const Options& o : std::vector<Options>{
              {{"ingestion_type", "snapshot"}, {"partition_rows", "50"}, {"batch_size", "30"}},
-             {{"ingestion_type", "snapshot"}, {"partition_rows", "15"}, {"batch_size", "10"},
-              {"filter_expression", "id >= 20"}, {"columns", "[\"id\"]"}}}) {
+             {{"ingestion_type", "snapshot"},
+              {"partition_rows", "15"},
+              {"batch_size", "10"},
+              {"filter_expression", "id >= 20"},
+              {"columns", "[\"id\"]"}}}) {
       SCOPED_TRACE(table + " " + (o.count("columns") ? "projected" : "all"));
       auto c = FreshCloud();
       auto parts = c->GetPartitions(table, o);
@@ -674,8 +682,10 @@ TEST_F(CloudPartitions, PageRangesCoverTheSnapshotExactlyOnce) {
       }
     }
   }
-  auto r = FreshCloud()->ReadPartition("events", "{\"table\":\"events\",\"version\":1,"
-                                                 "\"fragments\":[0]}", {});
+  auto r = FreshCloud()->ReadPartition("events",
+                                       "{\"table\":\"events\",\"version\":1,"
+                                       "\"fragments\":[0]}",
+                                       {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }

@@ -148,7 +148,8 @@ TEST(LocalSource, FragmentScansPartitionEveryVersion) {
       ASSERT_TRUE(whole.ok());
       std::multiset<uint64_t> expected, got;
       for (const auto& b : *whole) {
-        for (int64_t i = 0; i < b->num_rows(); ++i) expected.insert(b->column(0)->values<uint64_t>()[i]);
+        const uint64_t* addrs = b->column(0)->values<uint64_t>();
+        for (int64_t i = 0; i < b->num_rows(); ++i) expected.insert(addrs[i]);
       }
       for (const auto& f : *fragments) {
         source::ScanOptions one = all;
