@@ -29,6 +29,7 @@ import lancedb
 import pyarrow as pa
 import pytest
 
+from fixtures.sync_all_types import deltars_table
 from lanceflow_cli import binary, run
 
 deltalake = pytest.importorskip("deltalake")
@@ -99,7 +100,7 @@ def committed_cursor(table_path: str):
 
 def table_rows(table_path: str) -> list:
     out = []
-    for r in DeltaTable(table_path).to_pyarrow_table().to_pylist():
+    for r in deltars_table(table_path).to_pylist():
         out.append(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in r.items()))
     return out
 

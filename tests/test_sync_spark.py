@@ -34,8 +34,8 @@ import lancedb
 import pyarrow as pa
 import pytest
 
-from fixtures.sync_all_types import (SCHEMA, T0, canon, expected_rows, first_difference,
-                                     make_rows, pyarrow_read, same, spark_type)
+from fixtures.sync_all_types import (SCHEMA, T0, canon, deltars_table, expected_rows,
+                                     first_difference, make_rows, pyarrow_read, same, spark_type)
 from lanceflow_cli import run
 
 pyspark = pytest.importorskip("pyspark")
@@ -174,7 +174,7 @@ def check_readers(spark, path: str, want: list, what: str, columns: list):
     msg = first_difference(sort_rows(got), want, f"{what}, Spark")
     assert msg is None, msg
     got = [{k: canon(v) for k, v in r.items()}
-           for r in DeltaTable(path).to_pyarrow_table().to_pylist()]
+           for r in deltars_table(path).to_pylist()]
     msg = first_difference(sort_rows(got), want, f"{what}, delta-rs")
     assert msg is None, msg
     got, how = pyarrow_read(path)
@@ -299,5 +299,5 @@ def test_uint64_beyond_long_maps_to_decimal_with_option(tmp_path, spark, flow):
         "decimal(20,0)"
     got = {row["id"]: row["u"] for row in df.collect()}
     assert got == {1: decimal.Decimal((1 << 64) - 1), 2: decimal.Decimal(5), 3: None}
-    got = {row["id"]: row["u"] for row in DeltaTable(path).to_pyarrow_table().to_pylist()}
+    got = {row["id"]: row["u"] for row in deltars_table(path).to_pylist()}
     assert got == {1: decimal.Decimal((1 << 64) - 1), 2: decimal.Decimal(5), 3: None}
