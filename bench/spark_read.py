@@ -4,7 +4,7 @@ source against the official Lance Spark connector (lance-spark), in one run.
 
     python3 bench/spark_read.py [--data /tmp/lanceflow-bench] [--rows 1000000] [--runs 5]
                                 [--storage-version 2.1] [--batch-size 10000]
-                                [--lance-spark-package com.lancedb:lance-spark-bundle-3.5_2.12:0.0.14]
+                                [--lance-spark-package GROUP:ARTIFACT:VERSION]
                                 [--lance-spark-python /tmp/spark35-venv/bin/python]
 
 The table {id int64, text ~50 chars, vector float32[128]} is the one bench/lance_scan.py writes
@@ -17,7 +17,8 @@ Each side runs in its own process with a fresh local[2] SparkSession (lanceflow:
 pyspark, 4.0 or later, which the Python data source API needs; lance-spark: the Python given by
 --lance-spark-python, whose pyspark must match the bundle's Spark and Scala versions: the only
 bundle on the mirror is for Spark 3.5 / Scala 2.12, so that side runs pyspark 3.5). In each
-session, after one untimed warm-up of every query, the two queries run --runs times each, alternating:
+session, after one untimed warm-up of every query, the two queries run --runs times each,
+alternating:
   full   df.write.format("noop") — every column of every row materialised in Spark
   agg    count(*), sum(id), sum(length(text)), sum(vector[0]), sum(vector[127]) — computed in
          Spark over every column; the results of both sides must agree (checked)

@@ -4,7 +4,8 @@ local mode) with Delta Lake (delta-spark, jars from Maven Central).
 Sources are written by the official engine (lancedb, pinned in requirements.txt); expected
 values come from the engine's own rows under the documented Spark mapping (every integer a
 long, float16 a float, timestamps microseconds in UTC, fixed-size lists arrays), with the
-23-column builder shared with tests/test_sync_spark.py.
+table builder and value mapping of tests/fixtures/sync_all_types.py (also used by the sync
+tests), which compute the expected values without lanceflow.
 
   - batch: every type equals the engine's rows; the Spark schema is the documented mapping;
   - partitioned batch over a multi-fragment table with deletions: more than one Spark partition,
@@ -27,8 +28,9 @@ pytest.importorskip("pyspark")
 pytest.importorskip("delta")
 lanceflow = pytest.importorskip("lanceflow")
 
+from fixtures.sync_all_types import (SCHEMA, canon, expected_rows, first_difference,  # noqa: E402
+                                     make_rows, spark_type)
 from lanceflow.spark import FORMAT_NAME, register  # noqa: E402
-from test_sync_spark import SCHEMA, check_table, expected_value, make_rows, same, spark_value  # noqa: E402,E501
 
 STREAM_TIMEOUT_S = 300
 
@@ -61,57 +63,47 @@ def spark():
     session.stop()
 
 
-def rows_by_id(df) -> dict:
-    return {r["id"]: {k: spark_value(v) for k, v in r.asDict().items()} for r in df.collect()}
+def by_id(rows: list) -> list:
+    return sorted(rows, key=lambda r: r["id"])
 
 
-def assert_rows_equal(got: dict, source: pa.Table, what: str) -> None:
-    want = {row["id"]: {f.name: expected_value(row[f.name], f.type) for f in source.schema}
-            for row in source.to_pylist()}
-    assert sorted(got) == sorted(want), f"{what}: ids differ"
-    for key in sorted(want):
-        for name in source.schema.names:
-            assert same(got[key][name], want[key][name]), \
-                f"{what}: id {key} column {name}: spark {got[key][name]!r} != {want[key][name]!r}"
+def spark_rows(df) -> list:
+    return by_id([{k: canon(v) for k, v in r.asDict().items()} for r in df.collect()])
+
+
+def check_frame(df, source: pa.Table, what: str) -> None:
+    """The frame's schema is the documented mapping and its rows are the engine's."""
+    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    assert df.columns == source.schema.names, what
+    assert types == {f.name: spark_type(f.type) for f in source.schema}, f"{what}: {types}"
+    msg = first_difference(spark_rows(df), by_id(expected_rows(source)), what)
+    assert msg is None, msg
+
+
+def check_delta(spark, path: str, source: pa.Table, what: str) -> None:
+    check_frame(spark.read.format("delta").load(path), source, what)
 
 
 def test_batch_read_every_type_equals_engine(tmp_path, spark):
-    from pyspark.sql import types as T
-
     db_dir = str(tmp_path / "db")
     db = lancedb.connect(db_dir)
-    tbl = db.create_table("all_types", pa.Table.from_pylist(make_rows(0, 120, 0), schema=SCHEMA))
-    tbl.add(pa.Table.from_pylist(make_rows(120, 40, 0), schema=SCHEMA))
+    tbl = db.create_table("all_types", make_rows(0, 120, 0))
+    tbl.add(make_rows(120, 40, 0))
+    source = tbl.to_arrow()
+    assert source.schema.names == SCHEMA.names
 
     df = spark.read.format(FORMAT_NAME).option("source", db_dir).option("table", "all_types").load()
-
-    # The documented Arrow -> Spark mapping (docs/python.md), written out independently.
-    want_types = {
-        "id": T.LongType(), "i8": T.LongType(), "i16": T.LongType(), "i32": T.LongType(),
-        "u8": T.LongType(), "u32": T.LongType(), "u64": T.LongType(), "f32": T.FloatType(),
-        "f64": T.DoubleType(), "flag": T.BooleanType(), "name": T.StringType(),
-        "big_name": T.StringType(), "blob": T.BinaryType(), "day": T.DateType(),
-        "ts_ms": T.TimestampType(), "ts_us_tz": T.TimestampType(), "ts_ns": T.TimestampType(),
-        "dec": T.DecimalType(12, 3), "tags": T.ArrayType(T.StringType(), True),
-        "point": T.StructType([T.StructField("x", T.DoubleType(), True),
-                               T.StructField("y", T.LongType(), True)]),
-        "events": T.ArrayType(T.StructType([T.StructField("k", T.LongType(), True),
-                                            T.StructField("v", T.StringType(), True)]), True),
-        "vec": T.ArrayType(T.FloatType(), True), "updated_at": T.TimestampType(),
-    }
-    assert df.columns == SCHEMA.names
-    for field in df.schema.fields:
-        assert field.dataType == want_types[field.name], f"column {field.name}: {field.dataType}"
+    check_frame(df, source, "batch read")
     assert not df.schema["id"].nullable
 
-    assert_rows_equal(rows_by_id(df), tbl.to_arrow(), "batch read")
     # Spark computes over the Arrow columns it was handed, not only collects them.
-    agg = df.selectExpr("count(*) AS n", "sum(i32) AS s", "max(ts_ns) AS m").collect()[0]
-    source = tbl.to_arrow().to_pylist()
-    assert agg["n"] == len(source)
-    assert agg["s"] == sum(r["i32"] for r in source if r["i32"] is not None)
-    assert agg["m"] == max(expected_value(r["ts_ns"], SCHEMA.field("ts_ns").type)
-                           for r in source if r["ts_ns"] is not None)
+    want = expected_rows(source)
+    agg = df.selectExpr("count(*) AS n", "sum(i32) AS s", "max(ts_ns) AS m",
+                        "sum(size(vec)) AS v").collect()[0]
+    assert agg["n"] == len(want)
+    assert agg["s"] == sum(r["i32"] for r in want if r["i32"] is not None)
+    assert canon(agg["m"]) == max(r["ts_ns"] for r in want if r["ts_ns"] is not None)
+    assert agg["v"] == sum(len(r["vec"]) for r in want if r["vec"] is not None)
 
 
 def test_partitioned_read_returns_each_row_once(tmp_path, spark):
@@ -195,28 +187,27 @@ def test_stream_available_now_merge_into_delta(tmp_path, spark):
     target = str(tmp_path / "lakehouse" / "events")
     checkpoint = str(tmp_path / "checkpoint")
     db = lancedb.connect(db_dir)
-    tbl = db.create_table("events", pa.Table.from_pylist(make_rows(0, 120, 0), schema=SCHEMA))
-    tbl.add(pa.Table.from_pylist(make_rows(120, 60, 0), schema=SCHEMA))
+    tbl = db.create_table("events", make_rows(0, 120, 0))
+    tbl.add(make_rows(120, 60, 0))
     # Small admission batches: one trigger has to follow several connector offsets.
     options = {"ingestion_type": "cdc", "primary_keys": '["id"]', "cursor_field": "updated_at",
                "max_records_per_batch": "50"}
 
     first = _run_available_now(spark, db_dir, "events", target, checkpoint, options)
     assert sum(first) == 180
-    check_table(spark, target, tbl.to_arrow(), "first AvailableNow run")
+    check_delta(spark, target, tbl.to_arrow(), "first AvailableNow run")
 
     # The engine changes the source: updates (newer cursor) and appends.
-    tbl.merge_insert("id").when_matched_update_all().execute(
-        pa.Table.from_pylist(make_rows(10, 20, 1), schema=SCHEMA))
-    tbl.add(pa.Table.from_pylist(make_rows(500, 15, 1), schema=SCHEMA))
+    tbl.merge_insert("id").when_matched_update_all().execute(make_rows(10, 20, 1))
+    tbl.add(make_rows(500, 15, 1))
     second = _run_available_now(spark, db_dir, "events", target, checkpoint, options)
     # The checkpoint is reused: only the updated and the appended rows are read again.
     assert sum(second) == 20 + 15
-    check_table(spark, target, tbl.to_arrow(), "second AvailableNow run")
+    check_delta(spark, target, tbl.to_arrow(), "second AvailableNow run")
 
     third = _run_available_now(spark, db_dir, "events", target, checkpoint, options)
     assert sum(third) == 0
-    check_table(spark, target, tbl.to_arrow(), "third AvailableNow run, source unchanged")
+    check_delta(spark, target, tbl.to_arrow(), "third AvailableNow run, source unchanged")
 
 
 def test_unknown_table_fails_clearly(tmp_path, spark):

@@ -2,7 +2,8 @@
 
     from lanceflow.spark import register
     register(spark)
-    df = spark.read.format("lanceflow").option("source", "/data/lancedb").option("table", "t").load()
+    df = (spark.read.format("lanceflow")
+          .option("source", "/data/lancedb").option("table", "t").load())
 
 Batch reads plan one Spark partition per connector partition (``get_partitions``) and every task
 yields the ``pyarrow.RecordBatch``es of ``read_partition_arrow`` to Spark, so no row passes
@@ -21,9 +22,10 @@ logged or put into error messages: the API key travels in the same map.
 
 Type mapping: the Spark schema is the connector's ``get_table_schema`` (Arrow to Spark as in
 ``docs/python.md``); batches whose Arrow types differ from what Spark expects for that schema
-(``fixed_size_list`` to ``list``, ``int8`` to ``int64``, ``timestamp[ns]`` to ``timestamp[us]``,
-``float16`` to ``float32``...) are cast per column before they are handed over. A cast that would
-lose data (an integer out of range, say) fails the task with the column's name.
+(``fixed_size_list`` to ``list``, ``int8`` to ``int64``, ``float16`` to ``float32``,
+``timestamp[ns]`` floored to ``timestamp[us]``...) are cast per column before they are handed
+over. A cast that would lose data (an integer out of range, say) fails the task with the
+column's name.
 """
 
 from __future__ import annotations
@@ -177,10 +179,13 @@ def _has_subsecond_unit(t: pa.DataType) -> bool:
 
 
 def _cast(column: pa.Array, field: pa.Field) -> pa.Array:
-    # Spark keeps microseconds: nanosecond timestamps are truncated on purpose (as the Spark
-    # mapping documents); every other narrowing must be exact.
-    options = pc.CastOptions(field.type, allow_time_truncate=_has_subsecond_unit(column.type))
+    # Spark keeps microseconds: nanosecond timestamps are floored to the microsecond (toward
+    # -infinity, as the Spark mapping documents; a cast alone would truncate toward zero before
+    # the epoch). Every other narrowing must be exact.
     try:
+        if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
+            column = pc.floor_temporal(column, unit="microsecond")
+        options = pc.CastOptions(field.type, allow_time_truncate=_has_subsecond_unit(column.type))
         return pc.cast(column, options=options)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
         raise LanceflowError(f"lanceflow data source: column '{field.name}': cannot convert "
@@ -290,8 +295,8 @@ class LanceflowStreamReader(_ReaderBase, DataSourceStreamReader):
             if _canonical(end) == _canonical(start):
                 return start
             start = end
-        raise LanceflowError(f"lanceflow data source: table '{self.table}': the connector's offsets "
-                             f"did not converge within {_MAX_OFFSET_STEPS} steps")
+        raise LanceflowError(f"lanceflow data source: table '{self.table}': the connector's "
+                             f"offsets did not converge within {_MAX_OFFSET_STEPS} steps")
 
     def partitions(self, start: dict, end: dict) -> Sequence[InputPartition]:
         start = _offset_dict(start, "the start offset")
@@ -322,9 +327,9 @@ def _is_partitioned(connector: Any, table: str, options: Dict[str, str]) -> bool
     if probe is None:
         return hasattr(connector, "get_partitions")
     try:
-        return bool(probe(table, options))
-    except TypeError:
         return bool(probe(table))
+    except TypeError:  # the contract leaves the signature open; some take the options too
+        return bool(probe(table, options))
 
 
 class LanceflowDataSource(DataSource):
