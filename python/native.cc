@@ -301,6 +301,33 @@ class Connector {
             std::move(result.end_offset)};
   }
 
+  std::vector<std::string> GetPartitions(const std::string& table, const Options& options) {
+    return Locked(
+        [&](connect::LakeflowConnect& c) { return Check(c.GetPartitions(table, options)); });
+  }
+
+  std::string LatestOffset(const std::string& table, const Options& options,
+                           const std::string& start) {
+    return Locked([&](connect::LakeflowConnect& c) {
+      return Check(c.LatestOffset(table, options, start));
+    });
+  }
+
+  std::vector<std::string> GetStreamPartitions(const std::string& table, const Options& options,
+                                               const std::string& start, const std::string& end) {
+    return Locked([&](connect::LakeflowConnect& c) {
+      return Check(c.GetStreamPartitions(table, options, start, end));
+    });
+  }
+
+  std::unique_ptr<Reader> ReadPartition(const std::string& table, const std::string& partition,
+                                        const Options& options) {
+    auto result = Locked([&](connect::LakeflowConnect& c) {
+      return Check(c.ReadPartition(table, partition, options));
+    });
+    return std::make_unique<Reader>(state_, std::move(result.records));
+  }
+
   uint64_t PinnedVersion(const std::string& table) {
     return Locked([&](connect::LakeflowConnect& c) { return Check(c.PinnedVersion(table)); });
   }
@@ -339,6 +366,10 @@ PYBIND11_MODULE(_native, m) {
       .def("read_table_metadata", &Connector::ReadTableMetadata)
       .def("read_table", &Connector::ReadTable, py::arg("table"), py::arg("offset"),
            py::arg("options"), py::arg("deletes") = false)
+      .def("get_partitions", &Connector::GetPartitions)
+      .def("latest_offset", &Connector::LatestOffset)
+      .def("get_stream_partitions", &Connector::GetStreamPartitions)
+      .def("read_partition", &Connector::ReadPartition)
       .def("pinned_version", &Connector::PinnedVersion);
 
   m.def("register_secret", [](const std::string& s) { lanceflow::RegisterSecret(s); });

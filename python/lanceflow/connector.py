@@ -81,7 +81,8 @@ def _struct_type():
 
 
 class LakeflowConnect:
-    """LanceDB tables through the LakeflowConnect contract, with the partition mixins."""
+    """LanceDB tables through the LakeflowConnect contract, with the partition mixins
+    (get_partitions, read_partition, is_partitioned, latest_offset)."""
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self._options = _string_options(options, "options")
@@ -90,6 +91,7 @@ class LakeflowConnect:
                 _native.register_secret(self._options[key])
         self._native = None
         self._lock = threading.Lock()
+        self._latest: Dict[str, str] = {}  # latest_offset's last answer per table
 
     # Pickling: only the options travel; the native connection is opened again on first use.
     def __getstate__(self) -> dict:
@@ -160,6 +162,63 @@ class LakeflowConnect:
         import pyarrow as pa
         reader, end = self._read(table_name, start_offset, table_options, deletes=True)
         return pa.RecordBatchReader.from_stream(reader), json.loads(end)
+
+    # Partition mixins (SupportsPartition, SupportsPartitionedStream). Descriptors are JSON
+    # objects that carry the table version they read, so an executor's fresh (unpickled)
+    # instance reads exactly the rows the driver planned: one partition per Lance fragment for
+    # local tables, per page range (option partition_rows) of the pinned version for Cloud tables.
+
+    def is_partitioned(self, table_name: str) -> bool:
+        return True
+
+    def get_partitions(self, table_name: str, table_options: Mapping[str, Any],
+                       start_offset: Optional[Mapping[str, Any]] = None,
+                       end_offset: Optional[Mapping[str, Any]] = None) -> List[dict]:
+        """Batch (both offsets None): partitions covering the whole table at the pinned version.
+        Stream: partitions covering the rows in (start_offset, end_offset]; empty when equal."""
+        opts = _string_options(table_options, "table_options")
+        if start_offset is None and end_offset is None:
+            parts = self._conn().get_partitions(table_name, opts)
+        else:
+            if end_offset is None:
+                raise TypeError("get_partitions: end_offset is required with a start_offset")
+            parts = self._conn().get_stream_partitions(table_name, opts,
+                                                       _offset_text(start_offset),
+                                                       _offset_text(end_offset))
+        return [json.loads(p) for p in parts]
+
+    def latest_offset(self, table_name: str, table_options: Mapping[str, Any],
+                      start_offset: Optional[Mapping[str, Any]] = None) -> dict:
+        """The end offset read_table(table_name, start_offset) would return (the same admission
+        control: at most max_records_per_batch rows further). PySpark does not pass the start
+        offset yet: with None, the instance continues from the offset it returned last for this
+        table (from the start on its first call)."""
+        if start_offset is None:
+            start = self._latest.get(table_name, "{}")
+        else:
+            start = _offset_text(start_offset)
+        end = self._conn().latest_offset(table_name,
+                                         _string_options(table_options, "table_options"), start)
+        self._latest[table_name] = end
+        return json.loads(end)
+
+    def read_partition(self, table_name: str, partition: Mapping[str, Any],
+                       table_options: Mapping[str, Any]) -> Iterator[dict]:
+        return _json_records(self._read_partition(table_name, partition, table_options))
+
+    def read_partition_arrow(self, table_name: str, partition: Mapping[str, Any],
+                             table_options: Mapping[str, Any]):
+        """The partition's rows as a pyarrow.RecordBatchReader (column buffers not copied)."""
+        import pyarrow as pa
+        reader = self._read_partition(table_name, partition, table_options)
+        return pa.RecordBatchReader.from_stream(reader)
+
+    def _read_partition(self, table_name, partition, table_options):
+        if not isinstance(partition, Mapping):
+            raise TypeError(f"partition must be a dict, not {type(partition).__name__}")
+        return self._conn().read_partition(table_name,
+                                           json.dumps(dict(partition), separators=(",", ":")),
+                                           _string_options(table_options, "table_options"))
 
     def pinned_version(self, table_name: str) -> int:
         """The table version every read of this instance uses (recorded at the first call)."""
