@@ -85,9 +85,17 @@ Result<StartOffset> ParseStartOffset(const std::string& table, const std::string
       if (!v.is_string()) return Status::Invalid(where + ": \"cursor_field\" must be a string");
       o.cursor_field = v.get<std::string>();
     } else if (k == "cursor") {
+      if (v.is_structured()) {
+        return Status::Invalid(where + ": \"cursor\" must be a string, number or null");
+      }
       o.cursor = v;
     } else if (k == "key") {
       if (!v.is_array()) return Status::Invalid(where + ": \"key\" must be a list");
+      for (const auto& e : v) {
+        if (e.is_structured()) {
+          return Status::Invalid(where + ": \"key\" values must be strings, numbers or null");
+        }
+      }
       o.key = v;
     } else {
       std::string shown = k.size() > 40 ? k.substr(0, 37) + "..." : k;
@@ -1532,6 +1540,15 @@ Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
       (k == "offset" ? offset : limit) = v.get<uint64_t>();
     } else if (k == "start" || k == "end") {
       if (!v.is_object()) return bad("has a \"" + k + "\" that is not an offset object");
+      // Offsets hold primitives and one list of primitives; refuse anything deeper before the
+      // (recursive) re-serialisation below.
+      for (const auto& member : v) {
+        if (!member.is_structured()) continue;
+        if (!member.is_array()) return bad("has a \"" + k + "\" that is not an offset object");
+        for (const auto& e : member) {
+          if (e.is_structured()) return bad("has a \"" + k + "\" that is not an offset object");
+        }
+      }
       (k == "start" ? range_start : range_end) = v;
     } else {
       std::string shown = k.size() > 40 ? k.substr(0, 37) + "..." : k;

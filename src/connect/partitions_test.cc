@@ -233,6 +233,21 @@ TEST(Partitions, HostileDescriptorsAreOneLineInvalidArgument) {
   r = c->ReadPartition("events", ranged.dump(), o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  // Deep nesting is refused without recursion trouble.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  for (const std::string& d :
+       {"{\"table\":\"events\",\"version\":" + std::to_string(v) + ",\"start\":{\"cursor\":" +
+            deep + "},\"end\":{}}",
+        "{\"table\":\"events\",\"x\":" + deep + "}", deep}) {
+    r = c->ReadPartition("events", d, o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  }
+  const std::string deep_offset = "{\"cursor_field\":\"ts\",\"cursor\":" + deep + "}";
+  EXPECT_EQ(c->LatestOffset("events", o, deep_offset).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(c->GetStreamPartitions("events", o, "{}", deep_offset).status().code(),
+            StatusCode::kInvalidArgument);
   // Unknown tables are NotFound, as for every other call.
   EXPECT_EQ(c->GetPartitions("__nonexistent_table_$$_9z9z9z__", o).status().code(),
             StatusCode::kNotFound);
