@@ -235,10 +235,9 @@ TEST(Partitions, HostileDescriptorsAreOneLineInvalidArgument) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
   // Deep nesting is refused without recursion trouble.
   const std::string deep = std::string(200000, '[') + std::string(200000, ']');
-  for (const std::string& d :
-       {"{\"table\":\"events\",\"version\":" + std::to_string(v) + ",\"start\":{\"cursor\":" +
-            deep + "},\"end\":{}}",
-        "{\"table\":\"events\",\"x\":" + deep + "}", deep}) {
+  for (const std::string& d : {"{\"table\":\"events\",\"version\":" + std::to_string(v) +
+                                   ",\"start\":{\"cursor\":" + deep + "},\"end\":{}}",
+                               "{\"table\":\"events\",\"x\":" + deep + "}", deep}) {
     r = c->ReadPartition("events", d, o);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
@@ -568,6 +567,38 @@ TEST(Partitions, StreamLookBackAfterNewCommitsMatchesReadTable) {
   std::set<std::string> ids;
   for (const auto& line : second.rows) ids.insert(json::parse(line)["id"].dump());
   for (int64_t i = 0; i < 30; ++i) EXPECT_TRUE(ids.count(std::to_string(2000 + i))) << i;
+}
+
+TEST(Partitions, StreamWindowAndStartTimestampMatchReadTable) {
+  auto src = std::make_shared<OffsetSource>();
+  const int64_t s = 1'000'000;
+  auto schema = std::make_shared<a::Schema>(
+      std::vector<a::FieldPtr>{a::MakeField("id", a::int64(), false),
+                               a::MakeField("ts", a::timestamp(a::TimeUnit::kMicro, "UTC")),
+                               a::MakeField("note", a::utf8())});
+  std::vector<testing::Row> rows;
+  for (int64_t i = 0; i < 200; ++i) {
+    // Clusters of equal cursors, gaps, nulls and a future-dated row.
+    testing::Cell ts = i % 17 == 0 ? testing::Cell() : testing::Cell((i / 3) * 7 * s);
+    if (i == 199) ts = int64_t{900000} * s;
+    rows.push_back({i, ts, std::string("r")});
+  }
+  src->Commit("w", schema, rows, 9);
+  auto fresh = [&] { return std::make_unique<LakeflowConnect>(src, 10000 * s); };
+  for (const char* mode : {"append", "cdc"}) {
+    SCOPED_TRACE(mode);
+    const Options o{{"ingestion_type", mode},       {"cursor_field", "ts"},
+                    {"primary_keys", "id"},         {"window_seconds", "30"},
+                    {"max_records_per_batch", "8"}, {"start_timestamp", "1970-01-01T00:01:00Z"}};
+    auto run = RunStream(fresh, "w", o);
+    EXPECT_EQ(run.rows, DrainTable(fresh().get(), "w", o));
+    EXPECT_GT(run.triggers, 5);
+    for (const auto& line : run.rows) {
+      const std::string ts = json::parse(line)["ts"];
+      EXPECT_GE(ts, "1970-01-01T00:01:00") << line;
+      EXPECT_LT(ts, "1970-01-02") << line;  // the future-dated row waits
+    }
+  }
 }
 
 TEST(Partitions, StreamReplayReadsTheEndOffsetsVersion) {
