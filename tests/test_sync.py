@@ -7,8 +7,10 @@ Each flow's expected result is computed here from the source rows the engine rep
                cdc_with_deletes the source's current rows;
   APPEND_ONLY  every source row once.
 Also: a second run without source changes commits nothing, a bad pipeline file gives one error
-line, an SCD_TYPE_2 table it cannot sync fails that table only, and runs killed with SIGKILL at random instants then
-resumed end with the tables of an uninterrupted run.
+line, an SCD_TYPE_2 table it cannot sync fails that table only, and runs killed with SIGKILL at
+random instants then resumed end with the tables of an uninterrupted run (the larger campaign is
+tests/test_sync_crash.py). Delta tables are read through delta-rs's query engine, which applies
+deletion vectors.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def docs_rows(start: int, n: int, t: dt.datetime, rng: random.Random):
 
 def events_rows(start: int, n: int):
     return [{"seq": i, "kind": ["click", "view", "buy"][i % 3],
-             "day": dt.date(2024, 1, 1) + dt.timedelta(days=i % 40)} for i in range(start, start + n)]
+             "day": dt.date(2024, 1, 1) + dt.timedelta(days=i % 40)}
+            for i in range(start, start + n)]
 
 
 def make_source(db_dir: str, n_docs: int = 60, n_events: int = 50):
@@ -246,7 +249,8 @@ def test_sync_killed_at_random_points_converges(tmp_path):
 
 
 def test_sync_table_left_half_created(tmp_path):
-    """A run killed while creating a table may leave an empty _delta_log: the next run creates it."""
+    """A run killed while creating a table may leave an empty _delta_log: the next run creates
+    it."""
     db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
     db = make_source(db_dir)
     os.makedirs(os.path.join(lakehouse, "events_append", "_delta_log"))

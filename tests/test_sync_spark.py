@@ -1,7 +1,8 @@
 """Readers we did not write read the Delta tables `lanceflow sync` writes, for every flow: Spark
 with Delta Lake (pyspark + delta-spark, jars from Maven Central, spark.read.format("delta")),
-delta-rs (`deltalake`) and pyarrow (live files from a replay of the JSON log, read with
-pyarrow.parquet), and each one's rows equal what the flow promises.
+delta-rs (`deltalake`, through its query engine) and pyarrow (live files and their deletion
+vectors from our own replay of the JSON log, read with pyarrow.parquet), and each one's rows equal
+what the flow promises.
 
 The source is one table written by the official engine (lancedb, pinned in requirements.txt) with
 a column of every type the interfaces document lists (tests/fixtures/sync_all_types.py, which
