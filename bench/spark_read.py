@@ -23,6 +23,12 @@ alternating:
   agg    count(*), sum(id), sum(length(text)), sum(vector[0]), sum(vector[127]) — computed in
          Spark over every column; the results of both sides must agree (checked)
 Reported: medians of wall time, rows/s, and the throughput ratio lanceflow / lance-spark.
+
+A third line, "python floor", measures PySpark's own Python data source path in the lanceflow
+session: a Python data source that yields the same number of already-built Arrow batches of the
+same shape (10,000 rows each, no I/O, no decoding). No Python data source can be faster than
+that line, so it separates lanceflow's cost from Spark's cost of taking Arrow batches from a
+Python worker.
 """
 
 from __future__ import annotations
@@ -37,9 +43,44 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
+DIM = 128
 DEFAULT_LANCE_SPARK = "com.lancedb:lance-spark-bundle-3.5_2.12:0.0.14"
 AGG = ["count(*) AS n", "sum(id) AS sum_id", "sum(length(text)) AS sum_len",
        "sum(CAST(vector[0] AS DOUBLE)) AS v0", "sum(CAST(vector[127] AS DOUBLE)) AS v127"]
+
+
+def floor_source(rows: int):
+    """A PySpark DataSource yielding `rows` rows of the bench shape from batches built once."""
+    from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
+
+    class FloorReader(DataSourceReader):
+        def partitions(self):
+            return [InputPartition(0)]
+
+        def read(self, partition):
+            import numpy as np
+            import pyarrow as pa
+            n = 10000
+            vectors = pa.FixedSizeListArray.from_arrays(
+                pa.array(np.zeros(n * DIM, dtype=np.float32)), DIM).cast(pa.list_(pa.float32()))
+            batch = pa.RecordBatch.from_arrays(
+                [pa.array(np.arange(n, dtype=np.int64)), pa.array(["x" * 46] * n), vectors],
+                names=["id", "text", "vector"])
+            for start in range(0, rows, n):
+                yield batch.slice(0, min(n, rows - start))
+
+    class FloorSource(DataSource):
+        @classmethod
+        def name(cls):
+            return "python_floor"
+
+        def schema(self):
+            return "id long, text string, vector array<float>"
+
+        def reader(self, schema):
+            return FloorReader()
+
+    return FloorSource
 
 
 def worker(args) -> None:
@@ -66,9 +107,14 @@ def worker(args) -> None:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
 
+    if args.worker == "python-floor":
+        spark.dataSource.register(floor_source(args.rows))
+
     def frame():
         if args.worker == "lance-spark":
             return spark.table("lance.bench")
+        if args.worker == "python-floor":
+            return spark.read.format("python_floor").load()
         from lanceflow.spark import register
         register(spark)
         return (spark.read.format("lanceflow").option("source", args.db).option("table", "bench")
@@ -102,7 +148,7 @@ def worker(args) -> None:
 
 def run_side(python: str, side: str, db: str, args) -> dict:
     cmd = [python, os.path.abspath(__file__), "--worker", side, "--db", db,
-           "--runs", str(args.runs), "--batch-size", str(args.batch_size),
+           "--runs", str(args.runs), "--rows", str(args.rows), "--batch-size", str(args.batch_size),
            "--lance-spark-package", args.lance_spark_package]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -127,7 +173,8 @@ def main() -> None:
     ap.add_argument("--lance-spark-python",
                     default=os.environ.get("LANCE_SPARK_PYTHON", "/tmp/spark35-venv/bin/python"),
                     help="a Python whose pyspark matches the lance-spark bundle's Spark version")
-    ap.add_argument("--worker", choices=["lanceflow", "lance-spark"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=["lanceflow", "lance-spark", "python-floor"],
+                    help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -143,7 +190,8 @@ def main() -> None:
     print(f"table {db} ({args.rows} rows, format {args.storage_version}); "
           f"{args.runs} timed runs per query and side", file=sys.stderr)
     sides = [run_side(sys.executable, "lanceflow", db, args),
-             run_side(args.lance_spark_python, "lance-spark", db, args)]
+             run_side(args.lance_spark_python, "lance-spark", db, args),
+             run_side(sys.executable, "python-floor", db, args)]
 
     mine, theirs = sides[0]["agg_values"], sides[1]["agg_values"]
     for key in ("n", "sum_id", "sum_len"):
@@ -167,11 +215,14 @@ def main() -> None:
             print(f"| {query} | {side['side']} | {side['spark']} | {side['partitions']} | "
                   f"{median:.3f} | {args.rows / median:,.0f} |")
     print()
-    print("| query | throughput lanceflow / lance-spark |")
-    print("|---|---|")
+    print("| query | throughput lanceflow / lance-spark | python floor / lance-spark | "
+          "lanceflow / python floor |")
+    print("|---|---|---|---|")
     for query in ("full", "agg"):
         ratio = medians[(query, "lance-spark")] / medians[(query, "lanceflow")]
-        print(f"| {query} | {ratio:.2f} |")
+        floor = medians[(query, "lance-spark")] / medians[(query, "python-floor")]
+        mine = medians[(query, "python-floor")] / medians[(query, "lanceflow")]
+        print(f"| {query} | {ratio:.2f} | {floor:.2f} | {mine:.2f} |")
     print()
     print("schemas: " + "; ".join(f"{s['side']}: {s['schema']}" for s in sides))
     print("all runs: " + json.dumps({s["side"]: {"full": s["full"], "agg": s["agg"]}
