@@ -1439,6 +1439,21 @@ Result<std::vector<std::string>> LakeflowConnect::GetPartitions(const std::strin
   return MakePartitions(source_.get(), t, options, nullptr);
 }
 
+Result<int64_t> LakeflowConnect::CountPending(const std::string& table,
+                                              const std::string& start_offset,
+                                              const Options& options) {
+  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
+  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
+  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
+  if (start.version && *start.version > version) return int64_t{0};
+  if (t.type == IngestionType::kSnapshot) {
+    if (start.version && *start.version == version) return int64_t{0};
+    return source_->CountRows(table, FilterText(t.options.filter), version);
+  }
+  LF_ASSIGN_OR_RETURN(auto from, StartPosition(t, start));
+  return source_->CountRows(table, FilterText(UserFilterAnd(t, {LowerBound(t, from)})), version);
+}
+
 Result<std::string> LakeflowConnect::LatestOffset(const std::string& table,
                                                   const Options& options,
                                                   const std::string& start_offset) {

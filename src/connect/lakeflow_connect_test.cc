@@ -308,6 +308,46 @@ TEST(ConnectCdc, TieBreakCutsInsideRunsExactly) {
   EXPECT_EQ(calls[0].end, R"({"cursor_field":"ts","cursor":100,"key":[9],"version":1})");
 }
 
+// CountPending bounds what the remaining calls return: at least every row still to come, at
+// most that plus the rows sharing the start offset's cursor.
+TEST(ConnectCountPending, BoundsTheRowsStillToComeAtEveryOffset) {
+  auto src = NewSource();
+  auto rows = ClusteredRows(257, 25, 3);
+  src->Commit("cd", EventSchema(a::int64()), rows, 13);
+  std::map<int64_t, int64_t> per_cursor;
+  for (const auto& r : rows) ++per_cursor[std::get<int64_t>(r[1])];
+  for (const char* mode : {"cdc", "append"}) {
+    SCOPED_TRACE(mode);
+    LakeflowConnect c(src);
+    Options o = {{"ingestion_type", mode}, {"cursor_field", "ts"}, {"primary_keys", "id"},
+                 {"max_records_per_batch", "10"}, {"batch_size", "4"}};
+    auto calls = Drain(&c, "cd", o);
+    ASSERT_GT(calls.size(), 3u);
+    int64_t remaining = 0;
+    for (const auto& call : calls) remaining += static_cast<int64_t>(call.rows.size());
+    EXPECT_EQ(remaining, 257);
+    for (const auto& call : calls) {
+      auto pending = c.CountPending("cd", call.start, o);
+      ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+      int64_t slack = 0;
+      auto start = json::parse(call.start);
+      if (start.contains("cursor")) slack = per_cursor[start["cursor"].get<int64_t>()];
+      EXPECT_GE(*pending, remaining) << call.start;
+      EXPECT_LE(*pending, remaining + slack) << call.start;
+      remaining -= static_cast<int64_t>(call.rows.size());
+    }
+    auto end = json::parse(calls.back().end);
+    EXPECT_LE(*c.CountPending("cd", calls.back().end, o),
+              per_cursor[end["cursor"].get<int64_t>()]);
+  }
+  LakeflowConnect snap(src);
+  Options so = {{"ingestion_type", "snapshot"}, {"primary_keys", "id"},
+                {"filter_expression", "id < 100"}};
+  EXPECT_EQ(*snap.CountPending("cd", "{}", so), 100);
+  EXPECT_EQ(*snap.CountPending("cd", R"({"version":1})", so), 0);
+  EXPECT_FALSE(snap.CountPending("nope", "{}", so).ok());
+}
+
 TEST(ConnectCdc, ResumeAfterUpdatesYieldsLatestVersionOfEveryKey) {
   auto src = NewSource();
   auto schema = EventSchema(a::int64());

@@ -172,6 +172,14 @@ class LakeflowConnect {
   Result<ReadResult> ReadPartition(const std::string& table, const std::string& partition_json,
                                    const Options& options);
 
+  // About how many rows ReadTable calls from `start_offset` would return in all, at the pinned
+  // version (for progress and ETA; no row is returned). Snapshot tables: every row matching
+  // filter_expression, or 0 when the offset names the pinned version. Incremental tables: the
+  // rows from the start position on (a row at the exact start cursor may be counted although
+  // it was read already). Costs one count on the source (a scan of the cursor column locally).
+  Result<int64_t> CountPending(const std::string& table, const std::string& start_offset,
+                               const Options& options);
+
   // The version every read of `table` uses in this instance, recorded at the first call.
   Result<uint64_t> PinnedVersion(const std::string& table);
 
