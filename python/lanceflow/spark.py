@@ -49,6 +49,10 @@ FORMAT_NAME = "lanceflow"
 # The connector pins the table version per instance, so this converges; the bound turns a
 # connector that never converges into an error instead of a hung driver.
 _MAX_OFFSET_STEPS = 100000
+# Each latest_offset step scans the cursor (and key) column after its start offset, so the driver
+# takes the largest step the connector accepts: the end offset of a micro-batch does not depend on
+# the step size (get_partitions covers any (start, end]), only the number of scans does.
+_OFFSET_STEP_RECORDS = "1000000"
 
 
 class LanceflowError(RuntimeError):
@@ -267,10 +271,11 @@ class LanceflowStreamReader(_ReaderBase, DataSourceStreamReader):
     last range Spark planned: ``{}`` for a new query, and on a restart Spark announces the
     checkpoint's last offset through ``partitions(last, last)`` before it asks for the latest
     offset (``AcceptsLatestSeenOffset``). Spark 4.0 Python streams have no admission control,
-    so ``latestOffset`` returns everything available now: it follows ``latest_offset`` until two
-    consecutive offsets agree (the connector pins the table version, so a trigger never chases
-    new commits); the micro-batch is split into the connector's partitions, which bounds memory
-    per task. With ``Trigger.AvailableNow`` Spark asks once per run, reads that range and stops.
+    so ``latestOffset`` returns everything available now: it follows ``latest_offset`` (with the
+    largest ``max_records_per_batch``, to scan the cursor column as few times as possible) until
+    two consecutive offsets agree (the connector pins the table version, so a trigger never
+    chases new commits); the micro-batch is split into the connector's partitions, which bounds
+    memory per task. With ``Trigger.AvailableNow`` Spark asks once per run, reads that range and stops.
     """
 
     def __init__(self, options: Dict[str, str], table: str, schema: StructType):
@@ -284,9 +289,10 @@ class LanceflowStreamReader(_ReaderBase, DataSourceStreamReader):
         connector = _connect(self.options)
         start = self._last_end
         partitioned = _is_partitioned(connector, self.table, self.options)
+        step_options = dict(self.options, max_records_per_batch=_OFFSET_STEP_RECORDS)
         for _ in range(_MAX_OFFSET_STEPS):
             if partitioned:
-                end = connector.latest_offset(self.table, self.options, start)
+                end = connector.latest_offset(self.table, step_options, start)
             else:
                 reader, end = connector.read_table_arrow(self.table, start, self.options)
                 for _batch in reader:  # the driver only learns the offsets
