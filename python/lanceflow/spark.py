@@ -275,7 +275,8 @@ class LanceflowStreamReader(_ReaderBase, DataSourceStreamReader):
     largest ``max_records_per_batch``, to scan the cursor column as few times as possible) until
     two consecutive offsets agree (the connector pins the table version, so a trigger never
     chases new commits); the micro-batch is split into the connector's partitions, which bounds
-    memory per task. With ``Trigger.AvailableNow`` Spark asks once per run, reads that range and stops.
+    memory per task. With ``Trigger.AvailableNow`` Spark asks once per run, reads that range and
+    stops.
     """
 
     def __init__(self, options: Dict[str, str], table: str, schema: StructType):
