@@ -24,15 +24,24 @@ opened with deltalake afterwards and must hold --rows rows.
 Part 2, incremental SCD_TYPE_1 (cursor_field updated_at, max_records_per_batch 100000), --runs
 runs, each on a fresh copy of the variant and a fresh destination: a full sync (timed), then
 --changed contiguous rows updated by the engine (`tbl.update`: new text and a later updated_at),
-then an incremental sync (timed), then a sync with nothing new (timed). The destination must hold
---rows rows, --changed of them with the new text.
+then an incremental sync (timed), then a sync with nothing new (timed), then --changed rows at
+random positions updated by the engine (other text, a still later updated_at) and an incremental
+sync (timed). The destination must hold --rows rows, --changed of them with each new text. The
+Delta log of each incremental commit is inspected: data files rewritten (removed and not re-added
+under the same path with a deletion vector) and files given a new deletion vector.
+
+Destinations are read with deltalake's DataFusion QueryBuilder (its pyarrow dataset path refuses
+tables with the deletionVectors reader feature). --no-dvs passes table_configuration
+"delta.enableDeletionVectors": "false" (copy-on-write merges, the behaviour before DVs).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -69,6 +78,18 @@ lo, n = int(sys.argv[3]), int(sys.argv[4])
 tbl.update(where=f"id >= {lo} AND id < {lo + n}",
            values={"text": "changed by the incremental benchmark",
                    "updated_at": datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc)})
+"""
+
+UPDATE_RANDOM = r"""
+import sys, datetime, random
+import lancedb
+db = lancedb.connect(sys.argv[1])
+tbl = db.open_table(sys.argv[2])
+rows, n = int(sys.argv[3]), int(sys.argv[4])
+ids = sorted(random.Random(int(sys.argv[5])).sample(range(rows), n))
+tbl.update(where=f"id IN ({','.join(map(str, ids))})",
+           values={"text": "changed at random positions",
+                   "updated_at": datetime.datetime(2028, 1, 1, tzinfo=datetime.timezone.utc)})
 """
 
 
@@ -121,22 +142,46 @@ INCR_CONFIG = {"scd_type": "SCD_TYPE_1", "primary_keys": ["id"], "cursor_field":
                "max_records_per_batch": str(INCR_BATCH)}
 
 
+def incr_config(args) -> dict:
+    return {**INCR_CONFIG, **({"delta.enableDeletionVectors": "false"} if args.no_dvs else {})}
+
+
+def snapshot_config(args) -> dict:
+    return {**SNAPSHOT_CONFIG,
+            **({"delta.enableDeletionVectors": "false"} if args.no_dvs else {})}
+
+
 def fresh_dir(path: str) -> str:
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
     return path
 
 
+def delta_count(path: str, where: str = "true") -> int:
+    import pyarrow as pa
+    from deltalake import DeltaTable, QueryBuilder
+    reader = QueryBuilder().register("t", DeltaTable(path)).execute(
+        f"select count(*) as n from t where {where}")
+    return pa.table(reader.read_all()).column("n")[0].as_py()
+
+
 def delta_rows(path: str) -> int:
-    from deltalake import DeltaTable
-    return DeltaTable(path).to_pyarrow_dataset().count_rows()
+    return delta_count(path)
 
 
-def delta_changed_rows(path: str) -> int:
-    import pyarrow.dataset as ds
-    from deltalake import DeltaTable
-    return DeltaTable(path).to_pyarrow_dataset().count_rows(
-        filter=ds.field("text") == "changed by the incremental benchmark")
+def delta_changed_rows(path: str, text: str = "changed by the incremental benchmark") -> int:
+    return delta_count(path, f"text = '{text}'")
+
+
+def last_commit_files(path: str):
+    """(data files rewritten, files given a new DV) by the newest commit of the table."""
+    name = sorted(glob.glob(os.path.join(path, "_delta_log", "*.json")))[-1]
+    with open(name) as f:
+        actions = [json.loads(line) for line in f if line.strip()]
+    adds = {a["add"]["path"]: a["add"] for a in actions if "add" in a}
+    removed = [a["remove"]["path"] for a in actions if "remove" in a]
+    with_dv = [p for p in removed if p in adds and "deletionVector" in adds[p]]
+    return len(removed) - len(with_dv), len(with_dv)
 
 
 def check(what: str, got: int, want: int) -> None:
@@ -156,7 +201,7 @@ def snapshot_part(args, db_dir: str):
             dest = fresh_dir(os.path.join(work, side))
             if side == "lanceflow":
                 pipeline = os.path.join(work, "pipeline.json")
-                write_pipeline(pipeline, db_dir, dest, SNAPSHOT_CONFIG)
+                write_pipeline(pipeline, db_dir, dest, snapshot_config(args))
                 cmd = [args.lanceflow, "sync", pipeline, "--progress", "never"]
                 table = os.path.join(dest, TABLE)
             else:
@@ -173,14 +218,14 @@ def incremental_part(args, variant_dir: str):
     work = os.path.join(args.work, "incremental")
     os.makedirs(work, exist_ok=True)
     lo = args.rows // 2
-    out = {"full": [], "incremental": [], "unchanged": []}
+    out = {"full": [], "incremental": [], "unchanged": [], "random": [], "files": {}}
     for run in range(args.runs):
         src = os.path.join(work, "source")
         shutil.rmtree(src, ignore_errors=True)
         shutil.copytree(variant_dir, src)
         dest = fresh_dir(os.path.join(work, "lakehouse"))
         pipeline = os.path.join(work, "pipeline.json")
-        write_pipeline(pipeline, src, dest, INCR_CONFIG)
+        write_pipeline(pipeline, src, dest, incr_config(args))
         cmd = [args.lanceflow, "sync", pipeline, "--progress", "never"]
         table = os.path.join(dest, TABLE)
         out["full"].append(lance_scan.timed(cmd)[:2])
@@ -188,12 +233,20 @@ def incremental_part(args, variant_dir: str):
         subprocess.run([sys.executable, "-c", UPDATE, src, TABLE, str(lo), str(args.changed)],
                        check=True)
         out["incremental"].append(lance_scan.timed(cmd)[:2])
+        out["files"]["incremental"] = last_commit_files(table)
         check(f"incremental run {run + 1}, after the update", delta_rows(table), args.rows)
         check(f"incremental run {run + 1}, changed rows", delta_changed_rows(table), args.changed)
         out["unchanged"].append(lance_scan.timed(cmd)[:2])
+        subprocess.run([sys.executable, "-c", UPDATE_RANDOM, src, TABLE, str(args.rows),
+                        str(args.changed), str(run + 1)], check=True)
+        out["random"].append(lance_scan.timed(cmd)[:2])
+        out["files"]["random"] = last_commit_files(table)
+        check(f"incremental run {run + 1}, after the random update", delta_rows(table), args.rows)
+        check(f"incremental run {run + 1}, rows changed at random", delta_changed_rows(
+            table, "changed at random positions"), args.changed)
         print(f"incremental run {run + 1}: full {out['full'][-1][0]:.2f} s, incremental "
-              f"{out['incremental'][-1][0]:.2f} s, unchanged {out['unchanged'][-1][0]:.2f} s",
-              file=sys.stderr)
+              f"{out['incremental'][-1][0]:.2f} s, unchanged {out['unchanged'][-1][0]:.2f} s, "
+              f"random {out['random'][-1][0]:.2f} s", file=sys.stderr)
     return out
 
 
@@ -211,6 +264,8 @@ def main() -> None:
     ap.add_argument("--storage-version", default="2.2", choices=["2.2", "2.1", "2.0", "legacy"])
     ap.add_argument("--lanceflow", default=os.path.join(ROOT, "build", "lanceflow"))
     ap.add_argument("--skip-incremental", action="store_true")
+    ap.add_argument("--no-dvs", action="store_true",
+                    help="destinations without deletion vectors (copy-on-write merges)")
     args = ap.parse_args()
     import deltalake
     import lancedb
@@ -245,13 +300,20 @@ def main() -> None:
         print("|---|---|---|---|---|---|")
         full = med(incr["full"], 0)
         for name, rows in (("full", args.rows), ("incremental", args.changed),
-                           ("unchanged", 0)):
+                           ("unchanged", 0), ("random", args.changed)):
             secs, rss = med(incr[name], 0), med(incr[name], 1)
             label = {"full": "full (empty destination)",
-                     "incremental": f"incremental after {args.changed:,} rows updated",
-                     "unchanged": "nothing changed"}[name]
+                     "incremental": f"incremental after {args.changed:,} contiguous rows updated",
+                     "unchanged": "nothing changed",
+                     "random": f"incremental after {args.changed:,} rows updated at random "
+                               "positions"}[name]
             print(f"| {label} | {rows:,} | {secs:.2f} | {rss:.0f} | {100 * secs / full:.1f} | "
                   f"{100 * secs / lf:.1f} |")
+        for name in ("incremental", "random"):
+            rewritten, dv = incr["files"][name]
+            print(f"\n{name} commit (last run): {rewritten} data files rewritten, {dv} files "
+                  f"given a new deletion vector", end="")
+        print(f"\ndeletion vectors: {'off (--no-dvs)' if args.no_dvs else 'on'}")
 
 
 if __name__ == "__main__":

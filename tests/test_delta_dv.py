@@ -233,3 +233,45 @@ def test_bad_dv_setting_is_refused(tmp_path):
     res = run(["sync", pipeline, "--progress", "never"], check=False, timeout=120)
     assert res.returncode != 0
     assert "delta.enableDeletionVectors must be true or false" in (res.text + res.stderr)
+
+
+def test_scd2_closes_current_rows_with_deletion_vectors(tmp_path, spark):
+    db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lake")
+    db = lancedb.connect(db_dir)
+    docs = db.create_table("docs", pa.Table.from_pylist(rows(range(400), T0), SCHEMA))
+    spec = {"pipeline_spec": {"connection": {"source": db_dir},
+                              "destination": {"type": "delta", "path": lakehouse},
+                              "objects": [{"table": {"source_table": "docs",
+                                                     "destination_table": "hist",
+                                                     "table_configuration": {
+                                                         "scd_type": "SCD_TYPE_2",
+                                                         "primary_keys": ["id"],
+                                                         "cursor_field": "updated_at",
+                                                         "ingestion_type": "cdc_with_deletes",
+                                                         "max_records_per_batch": "150"}}}]}}
+    pipeline = str(tmp_path / "p.json")
+    with open(pipeline, "w") as f:
+        json.dump(spec, f)
+    sync(pipeline)
+    t1 = T0 + dt.timedelta(days=1)
+    upd = [5, 170, 333, 399]
+    docs.update(where=f"id IN ({','.join(map(str, upd))})", values={"name": "new", "updated_at": t1})
+    docs.delete("id IN (7, 300)")
+    sync(pipeline)
+    path = os.path.join(lakehouse, "hist")
+    for got in (delta_rs_rows(path), spark_rows(spark, path)):
+        by_key = {}
+        for r in got:
+            by_key.setdefault(r["id"], []).append(r)
+        assert sorted(by_key) == list(range(400))
+        for i in range(400):
+            hist = sorted(by_key[i], key=lambda r: r["__START_AT"])
+            ts = lambda v: v if v is None or v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
+            if i in upd:
+                assert [(h["name"], ts(h["__END_AT"])) for h in hist] == [(f"v0 {i}", t1),
+                                                                         ("new", None)]
+            elif i in (7, 300):
+                assert len(hist) == 1 and ts(hist[0]["__END_AT"]) is not None
+            else:
+                assert len(hist) == 1 and hist[0]["__END_AT"] is None
+    check_merge_on_read(path)

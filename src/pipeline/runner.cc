@@ -640,6 +640,53 @@ Result<RecordBatchPtr> ReadLiveRowGroup(parquet::ParquetReader& reader, int g, i
   return arrow::TakeRecordBatch(*b, keep.data(), static_cast<int64_t>(keep.size()));
 }
 
+// The value of integer slot `i` (a non-null slot of an integer array), or nullopt for other
+// types and uint64 values beyond int64.
+std::optional<int64_t> IntegerAt(const ArrayData& a, int64_t i) {
+  switch (a.type->id()) {
+    case TypeId::kInt8:
+      return a.values<int8_t>()[i];
+    case TypeId::kInt16:
+      return a.values<int16_t>()[i];
+    case TypeId::kInt32:
+      return a.values<int32_t>()[i];
+    case TypeId::kInt64:
+      return a.values<int64_t>()[i];
+    case TypeId::kUInt8:
+      return a.values<uint8_t>()[i];
+    case TypeId::kUInt16:
+      return a.values<uint16_t>()[i];
+    case TypeId::kUInt32:
+      return a.values<uint32_t>()[i];
+    case TypeId::kUInt64: {
+      const uint64_t v = a.values<uint64_t>()[i];
+      if (v > uint64_t{INT64_MAX}) return std::nullopt;
+      return static_cast<int64_t>(v);
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// For a single numeric key column whose keys are all integers: the sorted key values (a row
+// whose integer key is not among them holds no change). nullopt otherwise.
+std::optional<std::vector<int64_t>> IntegerKeyProbe(const KeySet& key_set) {
+  if (key_set.columns.size() != 1 || key_set.columns[0].kind != delta::KeyKind::kNumber ||
+      !key_set.prunable) {
+    return std::nullopt;
+  }
+  std::vector<int64_t> out;
+  out.reserve(key_set.tuples.size());
+  for (const auto& t : key_set.tuples) {
+    if (t.size() != 1 || !t[0]) return std::nullopt;
+    const auto* v = std::get_if<int64_t>(&*t[0]);
+    if (v == nullptr) return std::nullopt;
+    out.push_back(*v);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // numRecords of a data file from its stats; -1 when unknown.
 int64_t NumRecords(const delta::AddFile& f) {
   if (!f.stats) return -1;
@@ -672,6 +719,8 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
                       const std::function<void(const std::string&)>& stored_wins,
                       delta::Transaction* txn, FlowContext* ctx,
                       delta::DeletionVectorFileWriter* dvw) {
+  std::optional<std::vector<int64_t>> probe;
+  bool probe_built = false;
   std::vector<size_t> candidates;
   if (key_set.prunable) {
     LF_ASSIGN_OR_RETURN(candidates,
@@ -688,6 +737,10 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
     LF_ASSIGN_OR_RETURN(auto fkey_idx, KeyIndices(*fschema, keys, "data file " + f.path));
     const int fseq_idx = fschema->GetFieldIndex(seq_col);
     if (dvw != nullptr && NumRecords(f) == reader->num_rows()) {
+      if (!probe_built) {
+        probe = IntegerKeyProbe(key_set);
+        probe_built = true;
+      }
       // Merge on read: only the key and sequence columns are decoded; the replaced rows go into
       // the file's DV.
       std::vector<int> cols = fkey_idx;
@@ -707,7 +760,14 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
         if (seq_pos >= 0) {
           LF_ASSIGN_OR_RETURN(stored_seq_arr, Plain(b->column(seq_pos)));
         }
+        const ArrayData* int_key = probe ? b->column(0).get() : nullptr;
         for (int64_t r = 0; r < b->num_rows(); ++r) {
+          // Most rows hold no changed key: a binary search over the integer keys skips them
+          // without building the canonical key.
+          if (int_key != nullptr && !int_key->IsNull(r)) {
+            std::optional<int64_t> v = IntegerAt(*int_key, r);
+            if (v && !std::binary_search(probe->begin(), probe->end(), *v)) continue;
+          }
           std::string k;
           for (size_t c = 0; c < fkey_idx.size(); ++c) {
             LF_RETURN_NOT_OK(
@@ -1100,7 +1160,9 @@ Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& s
                         bool close_on_equal,
                         const std::function<const SeqValue*(const std::string&)>& find,
                         const std::function<void(const std::string&)>& skipped,
-                        delta::Transaction* txn, FlowContext* ctx) {
+                        delta::Transaction* txn, FlowContext* ctx,
+                        delta::DeletionVectorFileWriter* dvw) {
+  std::unique_ptr<DataFileWriter> closed_copies;  // merge on read: the closed rows, appended
   std::vector<size_t> candidates;
   if (key_set.prunable) {
     LF_ASSIGN_OR_RETURN(candidates,
@@ -1121,6 +1183,87 @@ Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& s
                              "/" + kEndAt + " columns");
     }
     LF_ASSIGN_OR_RETURN(const std::vector<uint64_t> deleted, table.DeletedRows(f));
+    if (dvw != nullptr && NumRecords(f) == reader->num_rows()) {
+      // Merge on read: find the rows to close from the key and __START_AT/__END_AT columns,
+      // mark them in the file's DV and append closed copies of them.
+      std::vector<int> cols = fkey_idx;
+      auto project = [&cols](int idx) {
+        auto at = std::find(cols.begin(), cols.end(), idx);
+        if (at != cols.end()) return static_cast<int>(at - cols.begin());
+        cols.push_back(idx);
+        return static_cast<int>(cols.size()) - 1;
+      };
+      const int sp = project(start_idx);
+      const int ep = project(end_idx);
+      std::vector<std::pair<int64_t, int64_t>> closes;  // (file row, closing sequence)
+      std::vector<int64_t> positions;
+      int64_t base = 0;
+      for (int g = 0; g < reader->num_row_groups(); ++g) {
+        LF_ASSIGN_OR_RETURN(auto b, ReadLiveRowGroup(*reader, g, base, deleted, cols, &positions));
+        base += reader->row_group_num_rows(g);
+        LF_ASSIGN_OR_RETURN(auto start_arr, Plain(b->column(sp)));
+        const ArrayData& end_arr = *b->column(ep);
+        for (int64_t r = 0; r < b->num_rows(); ++r) {
+          if (end_arr.IsValid(r)) continue;
+          std::string k;
+          for (size_t c = 0; c < fkey_idx.size(); ++c) {
+            LF_RETURN_NOT_OK(AppendKey(*b->column(static_cast<int>(c)), r, &k, nullptr, nullptr));
+          }
+          const SeqValue* change = find(k);
+          if (change == nullptr) continue;
+          LF_ASSIGN_OR_RETURN(SeqValue start, SequenceAt(*start_arr, r));
+          const auto* v = std::get_if<int64_t>(change);
+          if (v == nullptr) {
+            return Status::Invalid("a change of an SCD_TYPE_2 table has no sequence");
+          }
+          if (start.index() == change->index() &&
+              (close_on_equal ? *change < start : !(start < *change))) {
+            skipped(k);
+            continue;
+          }
+          closes.emplace_back(positions[static_cast<size_t>(r)], *v);
+        }
+      }
+      if (closes.empty()) continue;
+      if (!closed_copies) {
+        closed_copies =
+            std::make_unique<DataFileWriter>(ctx->root, fschema, ctx->options.max_rows_per_file);
+      }
+      size_t ci = 0;
+      base = 0;
+      for (int g = 0; g < reader->num_row_groups() && ci < closes.size(); ++g) {
+        const int64_t n = reader->row_group_num_rows(g);
+        if (closes[ci].first >= base + n) {
+          base += n;
+          continue;
+        }
+        LF_ASSIGN_OR_RETURN(auto b, ReadLiveRowGroup(*reader, g, base, deleted, {}, &positions));
+        base += n;
+        std::vector<int64_t> take;
+        std::vector<std::pair<int64_t, int64_t>> sets;
+        for (int64_t r = 0; r < b->num_rows() && ci < closes.size(); ++r) {
+          if (positions[static_cast<size_t>(r)] != closes[ci].first) continue;
+          sets.emplace_back(static_cast<int64_t>(take.size()), closes[ci].second);
+          take.push_back(r);
+          ++ci;
+        }
+        if (take.empty()) continue;
+        LF_ASSIGN_OR_RETURN(auto t, arrow::TakeRecordBatch(*b, take.data(),
+                                                           static_cast<int64_t>(take.size())));
+        std::vector<arrow::ArrayDataPtr> tcols = t->columns();
+        LF_ASSIGN_OR_RETURN(tcols[static_cast<size_t>(end_idx)],
+                            WithValues(*t->column(end_idx), sets));
+        LF_RETURN_NOT_OK(
+            closed_copies->Write(arrow::RecordBatch(fschema, t->num_rows(), std::move(tcols))));
+      }
+      if (ci != closes.size()) {
+        return Status::Corrupt("data file " + f.path + " changed while it was read");
+      }
+      std::vector<uint64_t> dead;
+      for (const auto& c : closes) dead.push_back(static_cast<uint64_t>(c.first));
+      LF_RETURN_NOT_OK(DeleteRowsWithDv(f, deleted, dead, dvw, txn));
+      continue;
+    }
     std::vector<RecordBatchPtr> out;
     bool touched = false;
     int64_t base = 0;
@@ -1161,6 +1304,11 @@ Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& s
     for (const auto& b : out) LF_RETURN_NOT_OK(w.Write(*b));
     LF_ASSIGN_OR_RETURN(auto adds, w.Finish());
     ctx->result.rows_written += w.rows();
+    for (auto& a : adds) LF_RETURN_NOT_OK(txn->Add(std::move(a)));
+  }
+  if (closed_copies) {
+    LF_ASSIGN_OR_RETURN(auto adds, closed_copies->Finish());
+    ctx->result.rows_written += closed_copies->rows();
     for (auto& a : adds) LF_RETURN_NOT_OK(txn->Add(std::move(a)));
   }
   return Status::OK();
@@ -1270,6 +1418,8 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
         LF_ASSIGN_OR_RETURN(auto dbatches, Drain(*dr.records, ctx));
         LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(dbatches, keys, key_idx, dseq));
         delta::Transaction txn(snap);
+        delta::DeletionVectorFileWriter dvw;
+        const bool use_dvs = delta::DeletionVectorsEnabled(snap.protocol, snap.metadata);
         if (!ke.events.empty()) {
           LF_RETURN_NOT_OK(CloseCurrentRows(
               *table, snap, keys, ke.key_set, /*close_on_equal=*/true,
@@ -1277,8 +1427,9 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
                 auto it = ke.events.find(k);
                 return it == ke.events.end() ? nullptr : &it->second.seq;
               },
-              [](const std::string&) {}, &txn, ctx));
+              [](const std::string&) {}, &txn, ctx, use_dvs ? &dvw : nullptr));
         }
+        LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
         LF_RETURN_NOT_OK(CommitBatch(*table, snap, &txn, spec, &state, state.offset, "DELETE", ctx,
                                      dr.end_offset));
         LF_ASSIGN_OR_RETURN(snap, table->UpdateSnapshot(snap));
@@ -1289,13 +1440,17 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
     LF_ASSIGN_OR_RETURN(auto batches, Drain(*rr.records, ctx));
     LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(batches, keys, key_idx, seq_idx));
     delta::Transaction txn(snap);
+    delta::DeletionVectorFileWriter dvw;
+    const bool use_dvs = delta::DeletionVectorsEnabled(snap.protocol, snap.metadata);
     LF_RETURN_NOT_OK(CloseCurrentRows(
         *table, snap, keys, ke.key_set, /*close_on_equal=*/false,
         [&](const std::string& k) -> const SeqValue* {
           auto it = ke.events.find(k);
           return it == ke.events.end() ? nullptr : &it->second.seq;
         },
-        [&](const std::string& k) { ke.events.find(k)->second.dropped = true; }, &txn, ctx));
+        [&](const std::string& k) { ke.events.find(k)->second.dropped = true; }, &txn, ctx,
+        use_dvs ? &dvw : nullptr));
+    LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
     // The new current rows, in read order.
     DataFileWriter w(ctx->root, dest_schema, ctx->options.max_rows_per_file);
     std::vector<std::vector<int64_t>> take(batches.size());

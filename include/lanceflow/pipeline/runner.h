@@ -40,6 +40,17 @@
 //                         Reads every live file; holds the snapshot in memory; duplicate keys
 //                         fail the table.
 //
+// Deletion vectors (merge on read): destination tables lanceflow creates have protocol (3, 7)
+// with the deletionVectors feature and delta.enableDeletionVectors=true, unless the table
+// configuration says "delta.enableDeletionVectors": "false" (a destination property, not passed
+// to the connector). On such tables the SCD1 merge and deletes decode only the key and
+// sequence_by columns of the candidate files and mark the replaced or deleted rows in the
+// files' DVs (one deletion_vector_<uuid>.bin per commit; remove + add of the same path with the
+// new DV, stats "tightBounds":false); a file whose rows all become deleted is removed. SCD2
+// closes a current row the same way and appends its closed copy. Existing tables without the
+// feature keep copy-on-write and are never upgraded. Every path that still reads or rewrites
+// existing files (copy-on-write, SCD2 snapshot) applies their DVs, so deleted rows never return.
+//
 // Exactly once: every commit carries a `txn` action (appId "lanceflow:<source_table>", version
 // = the table's batch counter, +1 per commit) and the connector's end offset in the table
 // metadata configuration ("lanceflow.sourceOffset", with "lanceflow.sourceTable"). A run starts
