@@ -150,4 +150,33 @@ Result<arrow::RecordBatchPtr> ToSparkStorage(const arrow::RecordBatchPtr& batch,
                                               std::move(columns));
 }
 
+namespace {
+
+class ConvertingReader final : public arrow::RecordBatchReader {
+ public:
+  ConvertingReader(std::unique_ptr<arrow::RecordBatchReader> in, arrow::SchemaPtr schema,
+                   SparkMappingOptions options)
+      : in_(std::move(in)), schema_(std::move(schema)), options_(options) {}
+  arrow::SchemaPtr schema() const override { return schema_; }
+  Result<arrow::RecordBatchPtr> Next() override {
+    LF_ASSIGN_OR_RETURN(auto b, in_->Next());
+    if (!b) return b;
+    return ToSparkStorage(b, options_);
+  }
+
+ private:
+  std::unique_ptr<arrow::RecordBatchReader> in_;
+  arrow::SchemaPtr schema_;
+  SparkMappingOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<arrow::RecordBatchReader>> SparkStorageReader(
+    std::unique_ptr<arrow::RecordBatchReader> reader, const SparkMappingOptions& options) {
+  LF_ASSIGN_OR_RETURN(auto schema, SparkStorageSchema(*reader->schema(), options));
+  return std::unique_ptr<arrow::RecordBatchReader>(
+      std::make_unique<ConvertingReader>(std::move(reader), std::move(schema), options));
+}
+
 }  // namespace lanceflow::connect

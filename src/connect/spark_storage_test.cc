@@ -84,6 +84,35 @@ TEST(SparkStorage, ConvertsTheTypesSparkHasNoEqualOf) {
   EXPECT_EQ((*plain)->column(0), u);
 }
 
+TEST(SparkStorage, ReaderConvertsEveryBatchAndDeclaresTheConvertedSchema) {
+  struct Two : a::RecordBatchReader {
+    a::RecordBatchPtr b;
+    int left = 2;
+    a::SchemaPtr schema() const override { return b->schema(); }
+    Result<a::RecordBatchPtr> Next() override {
+      if (left == 0) return a::RecordBatchPtr();
+      --left;
+      return b;
+    }
+  };
+  auto in = std::make_unique<Two>();
+  in->b = Batch({a::MakeField("d", a::duration(a::TimeUnit::kMilli))},
+                {Fixed<int64_t>(a::duration(a::TimeUnit::kMilli), {int64_t{42}})});
+  auto r = SparkStorageReader(std::move(in), {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)->schema()->field(0)->type->id(), a::TypeId::kUtf8);
+  int n = 0;
+  while (true) {
+    auto b = (*r)->Next();
+    ASSERT_TRUE(b.ok());
+    if (!*b) break;
+    EXPECT_TRUE((*b)->schema()->Equals(*(*r)->schema()));
+    EXPECT_EQ(Text(*(*b)->column(0), 0), "42");
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
+
 TEST(SparkStorage, BatchesWithNothingToConvertAreReturnedAsIs) {
   auto batch = Batch({a::MakeField("id", a::int64())},
                      {Fixed<int64_t>(a::int64(), {int64_t{1}})});

@@ -8,6 +8,8 @@
 // NotImplemented naming the column.
 #pragma once
 
+#include <memory>
+
 #include "lanceflow/arrow/array.h"
 #include "lanceflow/connect/spark_schema.h"
 #include "lanceflow/core/result.h"
@@ -21,5 +23,8 @@ Result<arrow::SchemaPtr> SparkStorageSchema(const arrow::Schema& schema,
 // needs it.
 Result<arrow::RecordBatchPtr> ToSparkStorage(const arrow::RecordBatchPtr& batch,
                                              const SparkMappingOptions& options);
+// `reader` with every batch converted by ToSparkStorage.
+Result<std::unique_ptr<arrow::RecordBatchReader>> SparkStorageReader(
+    std::unique_ptr<arrow::RecordBatchReader> reader, const SparkMappingOptions& options);
 
 }  // namespace lanceflow::connect
