@@ -113,8 +113,8 @@ Result<std::string> ReadRange(const std::string& path, int64_t offset, int64_t l
     ssize_t n = pread(fd, out.data() + got, out.size() - got, offset + static_cast<off_t>(got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      std::string msg = n < 0 ? Errno("cannot read", path) : where + ": DV file '" + path +
-                                                                 "' shrank while being read";
+      std::string msg = n < 0 ? Errno("cannot read", path)
+                              : where + ": DV file '" + path + "' shrank while being read";
       close(fd);
       return n < 0 ? Status::IOError(msg) : Status::Corrupt(msg);
     }
@@ -284,19 +284,20 @@ Result<std::vector<uint64_t>> ParseRoaringBitmapArray(std::string_view bytes,
   const uint64_t num_buckets = Le64(bytes.data() + 4);
   // Every bucket takes at least 4 key bytes and 8 bytes of bitmap header.
   if (num_buckets > (bytes.size() - 12) / 12) {
-    return Status::Corrupt(where + ": " + std::to_string(num_buckets) +
-                           " buckets do not fit in " + std::to_string(bytes.size()) + " bytes");
+    return Status::Corrupt(where + ": " + std::to_string(num_buckets) + " buckets do not fit in " +
+                           std::to_string(bytes.size()) + " bytes");
   }
   std::vector<uint64_t> out;
   size_t pos = 12;
   int64_t prev_key = -1;
   for (uint64_t b = 0; b < num_buckets; ++b) {
-    if (bytes.size() - pos < 4) return Status::Corrupt(where + ": truncated at bucket " +
-                                                       std::to_string(b));
+    if (bytes.size() - pos < 4)
+      return Status::Corrupt(where + ": truncated at bucket " + std::to_string(b));
     const uint32_t key = Le32(bytes.data() + pos);
     pos += 4;
     if (key >> 31) {
-      return Status::Corrupt(where + ": bucket key " + std::to_string(key) + " has its top bit set");
+      return Status::Corrupt(where + ": bucket key " + std::to_string(key) +
+                             " has its top bit set");
     }
     if (static_cast<int64_t>(key) <= prev_key) {
       return Status::Corrupt(where + ": bucket keys are not ascending at bucket " +
@@ -378,8 +379,10 @@ Result<std::vector<uint64_t>> ReadDeletionVector(const std::string& table_root,
       path = table_root + "/" + rel;
     } else {
       std::string_view p = dv.path_or_inline_dv;
-      if (p.starts_with("file://")) p.remove_prefix(7);
-      else if (p.starts_with("file:")) p.remove_prefix(5);
+      if (p.starts_with("file://"))
+        p.remove_prefix(7);
+      else if (p.starts_with("file:"))
+        p.remove_prefix(5);
       if (!p.starts_with("/")) {
         return Status::NotImplemented(where + ": only local absolute DV paths are supported");
       }

@@ -54,7 +54,8 @@ TEST(DeletionVectorPath, SpecExampleWithRandomPrefix) {
   EXPECT_EQ(*DeletionVectorRelativePath(d),
             "ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin");
   d.path_or_inline_dv = "^-aqEH.-t@S}K{vb[*k^";
-  EXPECT_EQ(*DeletionVectorRelativePath(d), "deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin");
+  EXPECT_EQ(*DeletionVectorRelativePath(d),
+            "deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin");
   d.offset = 4;
   EXPECT_EQ(d.UniqueId(), "u^-aqEH.-t@S}K{vb[*k^@4");
   d.path_or_inline_dv = "short";
@@ -72,8 +73,8 @@ TEST(RoaringBitmapArray, DecodesTheBitmapOfTheSpecInlineExample) {
   ASSERT_EQ(spec.size(), 40u);
   EXPECT_EQ(spec.substr(0, 4), std::string("\x64\x39\xD3\xD0", 4));
   std::string portable = *SerializeRoaringBitmapArray({});
-  portable[4] = 1;                             // one bucket
-  portable += std::string(4, '\0');            // key 0
+  portable[4] = 1;                   // one bucket
+  portable += std::string(4, '\0');  // key 0
   portable += spec.substr(12);
   auto rows = ParseRoaringBitmapArray(portable, "spec");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
@@ -111,7 +112,7 @@ TEST(RoaringBitmapArray, KnownBytesOfASmallSet) {
                               std::string("\x01\x00", 2);
   std::string bucket1 = bucket0;
   bucket1[16] = 5;
-  const std::string want = std::string("\xD1\xD3\x39\x64", 4) +               // magic 1681511377
+  const std::string want = std::string("\xD1\xD3\x39\x64", 4) +                  // magic 1681511377
                            std::string("\x02\x00\x00\x00\x00\x00\x00\x00", 8) +  // 2 buckets
                            std::string("\x00\x00\x00\x00", 4) + bucket0 +
                            std::string("\x01\x00\x00\x00", 4) + bucket1;
@@ -295,8 +296,10 @@ TEST(DeletionVectorActions, RoundTripThroughTheLog) {
   inl.deletion_vector = DeletionVectorDescriptor{'i', kSpecInline, std::nullopt, 40, 6};
   auto text = SerializeCommit({a, r, inl});
   ASSERT_TRUE(text.ok());
-  EXPECT_NE(text->find(R"("deletionVector":{"storageType":"u","pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^","offset":1,"sizeInBytes":36,"cardinality":3})"),
-            std::string::npos)
+  EXPECT_NE(
+      text->find(
+          R"("deletionVector":{"storageType":"u","pathOrInlineDv":"ab^-aqEH.-t@S}K{vb[*k^","offset":1,"sizeInBytes":36,"cardinality":3})"),
+      std::string::npos)
       << *text;
   auto back = ParseCommit(*text, "x.json");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -304,11 +307,12 @@ TEST(DeletionVectorActions, RoundTripThroughTheLog) {
   EXPECT_EQ(std::get<AddFile>((*back)[0]), a);
   EXPECT_EQ(std::get<RemoveFile>((*back)[1]), r);
   EXPECT_EQ(std::get<AddFile>((*back)[2]), inl);
-  for (const char* bad : {
-           R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"x","pathOrInlineDv":"a","sizeInBytes":1,"cardinality":1}}})",
-           R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"u","pathOrInlineDv":"a","sizeInBytes":-1,"cardinality":1}}})",
-           R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":"u"}})",
-       }) {
+  for (
+      const char* bad : {
+          R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"x","pathOrInlineDv":"a","sizeInBytes":1,"cardinality":1}}})",
+          R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"u","pathOrInlineDv":"a","sizeInBytes":-1,"cardinality":1}}})",
+          R"({"add":{"path":"a","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":"u"}})",
+      }) {
     auto p = ParseCommit(bad, "y.json");
     EXPECT_EQ(p.status().code(), StatusCode::kCorrupt) << bad;
   }

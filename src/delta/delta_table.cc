@@ -167,7 +167,8 @@ Protocol DeletionVectorProtocol() {
 
 bool DeletionVectorsEnabled(const Protocol& protocol, const Metadata& metadata) {
   auto it = metadata.configuration.find(kEnableDeletionVectorsKey);
-  return protocol.min_writer_version == 7 && Contains(protocol.writer_features, "deletionVectors") &&
+  return protocol.min_writer_version == 7 &&
+         Contains(protocol.writer_features, "deletionVectors") &&
          it != metadata.configuration.end() && it->second == "true";
 }
 

@@ -555,7 +555,7 @@ Status RunAppendOrSnapshot(FlowContext* ctx, const connect::Options& opts, bool 
     LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
     if (!table) {
       LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *rr.records->schema(), spec.source_table,
-                                                 ctx->create_with_dvs));
+                                              ctx->create_with_dvs));
       LF_ASSIGN_OR_RETURN(snap, table->LoadSnapshot());
       LF_ASSIGN_OR_RETURN(state, ReadCommittedState(snap, app_id, ctx->root));
       ctx->result.delta_version = snap.version;
@@ -770,8 +770,7 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
           }
           std::string k;
           for (size_t c = 0; c < fkey_idx.size(); ++c) {
-            LF_RETURN_NOT_OK(
-                AppendKey(*b->column(static_cast<int>(c)), r, &k, nullptr, nullptr));
+            LF_RETURN_NOT_OK(AppendKey(*b->column(static_cast<int>(c)), r, &k, nullptr, nullptr));
           }
           const SeqValue* change = find(k);
           if (change == nullptr) continue;
@@ -1248,8 +1247,8 @@ Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& s
           ++ci;
         }
         if (take.empty()) continue;
-        LF_ASSIGN_OR_RETURN(auto t, arrow::TakeRecordBatch(*b, take.data(),
-                                                           static_cast<int64_t>(take.size())));
+        LF_ASSIGN_OR_RETURN(
+            auto t, arrow::TakeRecordBatch(*b, take.data(), static_cast<int64_t>(take.size())));
         std::vector<arrow::ArrayDataPtr> tcols = t->columns();
         LF_ASSIGN_OR_RETURN(tcols[static_cast<size_t>(end_idx)],
                             WithValues(*t->column(end_idx), sets));
