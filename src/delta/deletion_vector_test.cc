@@ -390,6 +390,7 @@ TEST_F(DvFileTest, TransactionSetsADeletionVectorOnlyOnDvTables) {
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->files.size(), 1u);
   EXPECT_EQ(*(*t)->DeletedRows(snap->files[0]), (std::vector<uint64_t>{0, 2}));
+  EXPECT_EQ(snap->NumRecords(), 2);
   EXPECT_NE(snap->files[0].stats->find("\"tightBounds\":false"), std::string::npos);
   EXPECT_NE(snap->files[0].stats->find("\"numRecords\":4"), std::string::npos);
   // A DV deleting more rows than the file holds is refused.

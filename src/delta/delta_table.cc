@@ -205,7 +205,7 @@ int64_t Snapshot::NumRecords() const {
     if (!f.stats) return -1;
     auto s = ParseFileStats(*f.stats);
     if (!s.ok() || s->num_records < 0) return -1;
-    total += s->num_records;
+    total += s->num_records - (f.deletion_vector ? f.deletion_vector->cardinality : 0);
   }
   return total;
 }

@@ -67,7 +67,8 @@ struct Snapshot {
   std::optional<int64_t> AppTransactionVersion(const std::string& app_id) const;
   // The live file with this (decoded) path, or null.
   const AddFile* FindFile(const std::string& path) const;
-  int64_t NumRecords() const;  // sum of numRecords; -1 when a file lacks it
+  // Live rows: the sum of numRecords less the DVs' cardinalities; -1 when a file lacks stats.
+  int64_t NumRecords() const;
 };
 
 // Options for a new table.
