@@ -228,7 +228,8 @@ class Reader {
       throw py::type_error("lanceflow readers do not cast: requested_schema must be None");
     }
     if (reader_ == nullptr) {
-      throw StatusError{StatusCode::kInvalidArgument, "the records of this read were already consumed"};
+      throw StatusError{StatusCode::kInvalidArgument,
+                        "the records of this read were already consumed"};
     }
     auto* stream = new ArrowArrayStream;
     stream->get_schema = StreamGetSchema;
@@ -237,8 +238,7 @@ class Reader {
     stream->release = StreamRelease;
     stream->private_data = new StreamData{state_, std::move(reader_), {}};
     return py::capsule(stream, "arrow_array_stream", [](PyObject* capsule) {
-      auto* s = static_cast<ArrowArrayStream*>(
-          PyCapsule_GetPointer(capsule, "arrow_array_stream"));
+      auto* s = static_cast<ArrowArrayStream*>(PyCapsule_GetPointer(capsule, "arrow_array_stream"));
       if (s == nullptr) {
         PyErr_Clear();
         return;
@@ -270,8 +270,8 @@ class Connector {
     py::gil_scoped_release release;
     auto spec = Check(connect::SourceSpecFromOptions(options));
     auto src = Check(connect::OpenSource(spec));
-    state_->conn = std::make_unique<connect::LakeflowConnect>(
-        std::shared_ptr<source::Source>(std::move(src)));
+    state_->conn =
+        std::make_unique<connect::LakeflowConnect>(std::shared_ptr<source::Source>(std::move(src)));
   }
 
   std::vector<std::string> ListTables() {
@@ -291,8 +291,7 @@ class Connector {
 
   std::pair<std::unique_ptr<Reader>, std::string> ReadTable(const std::string& table,
                                                             const std::string& offset,
-                                                            const Options& options,
-                                                            bool deletes) {
+                                                            const Options& options, bool deletes) {
     auto result = Locked([&](connect::LakeflowConnect& c) {
       return Check(deletes ? c.ReadTableDeletes(table, offset, options)
                            : c.ReadTable(table, offset, options));
@@ -308,9 +307,8 @@ class Connector {
 
   std::string LatestOffset(const std::string& table, const Options& options,
                            const std::string& start) {
-    return Locked([&](connect::LakeflowConnect& c) {
-      return Check(c.LatestOffset(table, options, start));
-    });
+    return Locked(
+        [&](connect::LakeflowConnect& c) { return Check(c.LatestOffset(table, options, start)); });
   }
 
   std::vector<std::string> GetStreamPartitions(const std::string& table, const Options& options,

@@ -49,8 +49,8 @@ Status ParseInt(const std::map<std::string, std::string>& options, const std::st
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
-    return Status::Invalid("option " + key + " must be an integer in " + std::to_string(lo) +
-                           ".." + std::to_string(hi) + ", got '" + s + "'");
+    return Status::Invalid("option " + key + " must be an integer in " + std::to_string(lo) + ".." +
+                           std::to_string(hi) + ", got '" + s + "'");
   }
   *out = v;
   return Status::OK();
@@ -116,8 +116,9 @@ Result<SourceSpec> SourceSpecFromOptions(const std::map<std::string, std::string
     spec.source = uri;
   }
   if (spec.source.empty()) {
-    return Status::Invalid("no source: set option source (a directory, file:///path or "
-                           "db://PROJECT) or database");
+    return Status::Invalid(
+        "no source: set option source (a directory, file:///path or "
+        "db://PROJECT) or database");
   }
   if (const auto* v = get("region")) {
     if (v->empty()) return Status::Invalid("option region is empty");

@@ -15,10 +15,13 @@ TEST(SourceSpecFromOptions, ConnectionKeysAndDefaults) {
   EXPECT_EQ(spec->api_key_env, "LANCEDB_API_KEY");
   EXPECT_EQ(spec->max_attempts, 5);
 
-  spec = SourceSpecFromOptions({{"project_name", "proj"}, {"region", "eu-west-1"},
+  spec = SourceSpecFromOptions({{"project_name", "proj"},
+                                {"region", "eu-west-1"},
                                 {"host_override", "http://127.0.0.1:1"},
-                                {"api_key_env", "MY_KEY"}, {"max_attempts", "2"},
-                                {"read_timeout_ms", "1000"}, {"page_rows", "7"}});
+                                {"api_key_env", "MY_KEY"},
+                                {"max_attempts", "2"},
+                                {"read_timeout_ms", "1000"},
+                                {"page_rows", "7"}});
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->source, "db://proj");
   EXPECT_EQ(spec->region, "eu-west-1");
@@ -41,8 +44,7 @@ TEST(SourceSpecFromOptions, Errors) {
   EXPECT_NE(message({}).find("no source"), std::string::npos);
   EXPECT_NE(message({{"database", "a"}, {"project_name", "b"}}).find("different projects"),
             std::string::npos);
-  EXPECT_NE(message({{"database", "a"}, {"source", "db://b"}}).find("disagree"),
-            std::string::npos);
+  EXPECT_NE(message({{"database", "a"}, {"source", "db://b"}}).find("disagree"), std::string::npos);
   EXPECT_NE(message({{"source", "x"}, {"max_attempts", "0"}}).find("max_attempts"),
             std::string::npos);
   EXPECT_NE(message({{"source", "x"}, {"page_rows", "12abc"}}).find("page_rows"),
