@@ -2,7 +2,7 @@
 # The main job on the example database: installs what is needed, builds lanceflow, syncs the
 # local LanceDB database examples/lancedb (read natively: no engine, no server) into Delta Lake
 # tables under ./lakehouse with `lanceflow sync examples/pipeline.json`, shows the result with
-# delta-rs, then reads the source with `lanceflow tables | schema | read`.
+# delta-rs (its SQL engine), then reads the source with `lanceflow tables | schema | read`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,16 +15,21 @@ db=examples/lancedb
 
 run() { printf '\n$ %s\n' "$*"; "$@"; }
 run ./build/lanceflow sync examples/pipeline.json
-printf '\n$ python3 -c "from deltalake import DeltaTable; ..."   # look at the Delta tables\n'
+printf '\n$ python3 -c "from deltalake import DeltaTable, QueryBuilder; ..."   # look at the Delta tables\n'
 python3 - <<'PY'
-from deltalake import DeltaTable
+# delta-rs's SQL engine reads every table lanceflow writes, deletion vectors included (merge flows
+# mark replaced rows in deletion vectors instead of rewriting files).
+import pyarrow as pa
+from deltalake import DeltaTable, QueryBuilder
+q = QueryBuilder()
 for name in ("documents", "products"):
     t = DeltaTable(f"lakehouse/{name}")
-    rows = t.to_pyarrow_table()
-    print(f"lakehouse/{name}: Delta version {t.version()}, {rows.num_rows} rows, "
-          f"columns {rows.column_names}")
-for r in (DeltaTable("lakehouse/documents").to_pyarrow_table().sort_by("id")
-          .select(["id", "title", "category", "updated_at"]).slice(0, 3).to_pylist()):
+    q.register(name, t)
+    n = q.execute(f"SELECT count(*) AS n FROM {name}").read_all().column("n")[0].as_py()
+    print(f"lakehouse/{name}: Delta version {t.version()}, {n} rows, "
+          f"columns {[f.name for f in t.schema().fields]}")
+rows = q.execute("SELECT id, title, category, updated_at FROM documents ORDER BY id LIMIT 3")
+for r in pa.table(rows.read_all()).to_pylist():
     print(f"  {r['id']:>3}  {r['title']:<12} {r['category']:<10} {r['updated_at'].isoformat()}")
 PY
 run ./build/lanceflow tables --source "$db"

@@ -57,14 +57,6 @@ FLOWS = {
                               "ingestion_type": "cdc_with_deletes"},
     "scd2_snapshot": {"scd_type": "SCD_TYPE_2", "ingestion_type": "snapshot",
                       "primary_keys": ["id"], "batch_size": "50"},
-    # The same over every column but float16 (see the xfail on scd2_snapshot).
-    "scd2_snapshot_without_float16": {
-        "scd_type": "SCD_TYPE_2", "ingestion_type": "snapshot", "primary_keys": ["id"],
-        "batch_size": "50", "columns": ",".join(n for n in SCHEMA.names if n != "f16")},
-}
-XFAIL = {
-    "scd2_snapshot": "SCD2 snapshot fails on a float16 column: 'primary key of type halffloat is "
-                     "not supported' (AppendCanonical in src/pipeline/runner.cc; /tmp/s5_bugs.md)",
 }
 
 
@@ -94,7 +86,7 @@ class Expected:
     """What one flow's Delta table must hold, from the engine's rows after each sync."""
 
     def __init__(self, flow: str):
-        self.flow = flow.replace("_without_float16", "")
+        self.flow = flow
         self.rows = {} if flow in ("scd1_cdc",) else []
         self.hist = {}
         self.last_cursor = None
@@ -183,9 +175,7 @@ def check_readers(spark, path: str, want: list, what: str, columns: list):
     assert msg is None, msg
 
 
-@pytest.mark.parametrize("flow", [
-    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=XFAIL[f])) if f in XFAIL else f
-    for f in FLOWS])
+@pytest.mark.parametrize("flow", list(FLOWS))
 def test_readers_agree_with_flow_over_engine_changes(tmp_path, spark, flow):
     db_dir, lakehouse = str(tmp_path / "db"), str(tmp_path / "lakehouse")
     db = lancedb.connect(db_dir)
@@ -284,8 +274,6 @@ def test_uint64_beyond_long_refused_without_option(tmp_path):
         and str((1 << 64) - 1) in lines[0] and "uint64_as_decimal" in lines[0], lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason="sync ignores uint64_as_decimal: the Delta column is long "
-                   "and the write fails (/tmp/s5_bugs.md #2)")
 @pytest.mark.parametrize("flow", ["snapshot", "scd1_cdc"])
 def test_uint64_beyond_long_maps_to_decimal_with_option(tmp_path, spark, flow):
     conf = {"ingestion_type": "snapshot", "primary_keys": ["id"], "uint64_as_decimal": "true"}
@@ -304,8 +292,6 @@ def test_uint64_beyond_long_maps_to_decimal_with_option(tmp_path, spark, flow):
     assert got == {1: decimal.Decimal((1 << 64) - 1), 2: decimal.Decimal(5), 3: None}
 
 
-@pytest.mark.xfail(strict=True, reason="sync cannot write decimal256 ('parquet: field cannot "
-                   "write type decimal256'; /tmp/s5_bugs.md #3)")
 def test_decimal256_maps_to_exact_string(tmp_path, spark):
     """decimal256 has no Spark equal: the documented mapping stores the exact decimal as a
     string."""

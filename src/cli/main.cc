@@ -277,14 +277,34 @@ int RunSync(const std::string& pipeline_path, const std::string& progress) {
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   bool drew = false;
   if (show) {
+    options.estimate_rows = true;
     options.on_progress = [&](const pipeline::TableProgress& p) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last < std::chrono::milliseconds(100)) return;
       last = now;
       const double rate = p.seconds > 0 ? static_cast<double>(p.rows_read) / p.seconds : 0;
-      std::fprintf(stderr, "\r\033[K%s: %lld rows, %s, %.0f rows/s", p.table.c_str(),
-                   static_cast<long long>(p.rows_read),
-                   HumanBytes(static_cast<double>(p.bytes_read)).c_str(), rate);
+      std::string line = p.table + ": " + std::to_string(p.rows_read);
+      if (p.rows_expected > 0) {
+        char pct[32];
+        std::snprintf(pct, sizeof(pct), " (%.0f%%)",
+                      100.0 * static_cast<double>(p.rows_read) /
+                          static_cast<double>(p.rows_expected));
+        line += "/" + std::to_string(p.rows_expected) + " rows" + pct;
+      } else {
+        line += " rows";
+      }
+      char tail[96];
+      std::snprintf(tail, sizeof(tail), ", %s, %.0f rows/s",
+                    HumanBytes(static_cast<double>(p.bytes_read)).c_str(), rate);
+      line += tail;
+      if (p.rows_expected > 0 && rate > 0) {
+        const auto left = static_cast<int64_t>(
+            static_cast<double>(p.rows_expected - p.rows_read) / rate + 0.5);
+        std::snprintf(tail, sizeof(tail), ", ETA %lld:%02lld",
+                      static_cast<long long>(left / 60), static_cast<long long>(left % 60));
+        line += tail;
+      }
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
       std::fflush(stderr);
       drew = true;
     };

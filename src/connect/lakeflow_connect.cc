@@ -893,6 +893,11 @@ std::optional<OrderValue> LookBack(const ResolvedTable& t, const OrderValue& c) 
 
 }  // namespace
 
+Result<SparkMappingOptions> SparkMappingOf(const Options& options) {
+  LF_ASSIGN_OR_RETURN(auto o, ParseTableOptions(options));
+  return SparkMappingOptions{.uint64_as_decimal = o.uint64_as_decimal};
+}
+
 Result<std::string> LakeflowConnect::GetTableSchema(const std::string& table,
                                                     const Options& options) {
   LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));

@@ -15,9 +15,11 @@
 #include <unordered_set>
 #include <variant>
 
+#include "lanceflow/arrow/float16.h"
 #include "lanceflow/arrow/take.h"
 #include "lanceflow/connect/lakeflow_connect.h"
 #include "lanceflow/connect/spark_schema.h"
+#include "lanceflow/connect/spark_storage.h"
 #include "lanceflow/delta/deletion_vector.h"
 #include "lanceflow/delta/delta_table.h"
 #include "lanceflow/delta/file_stats.h"
@@ -381,12 +383,36 @@ struct FlowContext {
   // New destination tables get the deletionVectors feature (table_configuration
   // "delta.enableDeletionVectors": "false" turns it off). Existing tables keep their protocol.
   bool create_with_dvs = true;
+  // Columns arrive as the Delta table (declared from the Spark schema) stores them.
+  connect::SparkMappingOptions mapping;
+  // Rows this run is expected to read in all (RunOptions::estimate_rows; -1 = unknown).
+  int64_t rows_expected = -1;
+  bool estimated = false;
+
+  // The connector's read_table from `offset`, in the Spark storage types. The first call of a
+  // run estimates the rows still to come when progress is shown.
+  Result<connect::ReadResult> Read(const std::string& offset, const connect::Options& opts) {
+    if (options.estimate_rows && !estimated) {
+      estimated = true;
+      auto pending = conn.CountPending(spec.source_table, offset, opts);
+      if (pending.ok()) rows_expected = result.rows_read + *pending;
+    }
+    LF_ASSIGN_OR_RETURN(auto rr, conn.ReadTable(spec.source_table, offset, opts));
+    LF_ASSIGN_OR_RETURN(rr.records, connect::SparkStorageReader(std::move(rr.records), mapping));
+    return rr;
+  }
+  Result<connect::ReadResult> ReadDeletes(const std::string& offset, const connect::Options& opts) {
+    LF_ASSIGN_OR_RETURN(auto rr, conn.ReadTableDeletes(spec.source_table, offset, opts));
+    LF_ASSIGN_OR_RETURN(rr.records, connect::SparkStorageReader(std::move(rr.records), mapping));
+    return rr;
+  }
 
   void Report() {
     if (!options.on_progress) return;
     TableProgress p;
     p.table = result.destination_table;
     p.rows_read = result.rows_read;
+    p.rows_expected = rows_expected < 0 ? -1 : std::max(rows_expected, result.rows_read);
     p.bytes_read = bytes_read;
     p.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     options.on_progress(p);
@@ -552,7 +578,7 @@ Status RunAppendOrSnapshot(FlowContext* ctx, const connect::Options& opts, bool 
     ctx->result.delta_version = snap.version;
   }
   while (true) {
-    LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
+    LF_ASSIGN_OR_RETURN(auto rr, ctx->Read(state.offset, opts));
     if (!table) {
       LF_ASSIGN_OR_RETURN(table, OpenOrCreate(ctx->root, *rr.records->schema(), spec.source_table,
                                               ctx->create_with_dvs));
@@ -895,7 +921,7 @@ Status ApplyDeletes(FlowContext* ctx, const connect::Options& opts,
                     const delta::DeltaTable& table, delta::Snapshot* snap, CommittedState* state,
                     const std::string& deletes_offset) {
   const TableSpec& spec = ctx->spec;
-  LF_ASSIGN_OR_RETURN(auto dr, ctx->conn.ReadTableDeletes(spec.source_table, deletes_offset, opts));
+  LF_ASSIGN_OR_RETURN(auto dr, ctx->ReadDeletes(deletes_offset, opts));
   if (dr.end_offset == deletes_offset) return Status::OK();
   const arrow::SchemaPtr schema = dr.records->schema();
   LF_ASSIGN_OR_RETURN(auto key_idx,
@@ -975,7 +1001,7 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
   CommittedState& state = target.state;
   const std::string& deletes_offset = target.deletes_offset;
   while (true) {
-    LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
+    LF_ASSIGN_OR_RETURN(auto rr, ctx->Read(state.offset, opts));
     const arrow::SchemaPtr schema = rr.records->schema();
     LF_RETURN_NOT_OK(LoadTarget(ctx, schema.get(), with_deletes, &target));
     LF_RETURN_NOT_OK(CheckSchema(snap, *schema, ctx->root));
@@ -1385,7 +1411,7 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
   CommittedState& state = target.state;
   const std::string& deletes_offset = target.deletes_offset;
   while (true) {
-    LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
+    LF_ASSIGN_OR_RETURN(auto rr, ctx->Read(state.offset, opts));
     const arrow::SchemaPtr schema = rr.records->schema();
     const int seq_idx = schema->GetFieldIndex(seq_col);
     if (seq_idx < 0) return Status::Invalid("sequence_by column '" + seq_col + "' not found");
@@ -1409,7 +1435,7 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
     if (rr.end_offset == state.offset) {
       if (with_deletes) {
         LF_ASSIGN_OR_RETURN(auto dr,
-                            ctx->conn.ReadTableDeletes(spec.source_table, deletes_offset, opts));
+                            ctx->ReadDeletes(deletes_offset, opts));
         if (dr.end_offset == deletes_offset) break;
         LF_ASSIGN_OR_RETURN(auto key_idx, KeyIndices(*dr.records->schema(), keys,
                                                      "deletes of table " + spec.source_table));
@@ -1489,10 +1515,14 @@ Status AppendCanonical(const ArrayData& a, int64_t i, std::string* out, int dept
     return Status::OK();
   }
   switch (a.type->id()) {
+    case TypeId::kFloat16:
     case TypeId::kFloat32:
     case TypeId::kFloat64: {
-      const double d =
-          a.type->id() == TypeId::kFloat32 ? double{a.values<float>()[i]} : a.values<double>()[i];
+      // float16 is stored as a Parquet FLOAT, read back as float32: compare as doubles.
+      const double d = a.type->id() == TypeId::kFloat16
+                           ? double{arrow::HalfToFloat(a.values<uint16_t>()[i])}
+                       : a.type->id() == TypeId::kFloat32 ? double{a.values<float>()[i]}
+                                                          : a.values<double>()[i];
       out->append("D");
       out->append(reinterpret_cast<const char*>(&d), sizeof(d));
       return Status::OK();
@@ -1555,7 +1585,7 @@ Status RunScd2Snapshot(FlowContext* ctx, const connect::Options& opts,
   std::unique_ptr<delta::DeltaTable>& table = target.table;
   delta::Snapshot& snap = target.snap;
   CommittedState& state = target.state;
-  LF_ASSIGN_OR_RETURN(auto rr, ctx->conn.ReadTable(spec.source_table, state.offset, opts));
+  LF_ASSIGN_OR_RETURN(auto rr, ctx->Read(state.offset, opts));
   const arrow::SchemaPtr schema = rr.records->schema();
   if (schema->GetFieldIndex(kStartAt) >= 0 || schema->GetFieldIndex(kEndAt) >= 0) {
     return Status::Invalid(std::string("SCD_TYPE_2: the source has a column named ") + kStartAt +
@@ -1696,21 +1726,27 @@ Status RunTable(const TableSpec& spec, const PipelineSpec& pipeline, connect::La
   connect::Options opts = spec.options;
   if (spec.scd_type == ScdType::kAppendOnly) opts["ingestion_type"] = "append";
   // A destination table property, not a connector option.
-  bool create_with_dvs = true;
+  std::optional<bool> with_dvs;
   if (auto it = opts.find(delta::kEnableDeletionVectorsKey); it != opts.end()) {
     if (it->second != "true" && it->second != "false") {
       return Status::Invalid(std::string("table_configuration ") +
                              delta::kEnableDeletionVectorsKey + " must be true or false, got '" +
                              it->second + "'");
     }
-    create_with_dvs = it->second == "true";
+    with_dvs = it->second == "true";
     opts.erase(it);
   }
   LF_ASSIGN_OR_RETURN(auto md, conn.ReadTableMetadata(spec.source_table, opts));
   FlowContext ctx{spec,    options,
                   conn,    pipeline.destination.path + "/" + spec.destination_table,
                   *result, Clock::now()};
-  ctx.create_with_dvs = create_with_dvs;
+  LF_ASSIGN_OR_RETURN(ctx.mapping, connect::SparkMappingOf(opts));
+  // Deletion vectors by default only where the flow merges by key (SCD1 and SCD2 over cdc):
+  // append and snapshot flows never mark rows, so their tables stay readable by readers
+  // without the deletionVectors feature.
+  const bool merges = md.ingestion_type != connect::IngestionType::kAppend &&
+                      md.ingestion_type != connect::IngestionType::kSnapshot;
+  ctx.create_with_dvs = with_dvs.value_or(merges);
   if (md.ingestion_type == connect::IngestionType::kAppend) {
     result->flow = "append";
     return RunAppendOrSnapshot(&ctx, opts, /*snapshot=*/false);

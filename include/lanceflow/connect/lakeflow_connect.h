@@ -72,6 +72,7 @@
 #include <vector>
 
 #include "lanceflow/arrow/array.h"
+#include "lanceflow/connect/spark_schema.h"
 #include "lanceflow/core/result.h"
 #include "lanceflow/source/source.h"
 
@@ -98,6 +99,9 @@ struct ReadResult {
   // Canonical JSON text of the offset to pass as the next start offset.
   std::string end_offset;
 };
+
+// The Spark mapping the options ask for (option uint64_as_decimal), as GetTableSchema applies it.
+Result<SparkMappingOptions> SparkMappingOf(const Options& options);
 
 class LakeflowConnect {
  public:

@@ -80,6 +80,9 @@ namespace lanceflow::pipeline {
 struct TableProgress {
   std::string table;  // destination table
   int64_t rows_read = 0;
+  // Rows the run is expected to read in all (RunOptions::estimate_rows), at least rows_read;
+  // -1 when unknown.
+  int64_t rows_expected = -1;
   int64_t bytes_read = 0;  // Arrow buffer bytes of the batches read
   double seconds = 0;
 };
@@ -87,6 +90,9 @@ struct TableProgress {
 struct RunOptions {
   // Called after each batch (may be empty).
   std::function<void(const TableProgress&)> on_progress;
+  // Count the rows each table will read before reading them (one count on the source per
+  // table), so progress can show a percentage and an ETA.
+  bool estimate_rows = false;
   // Rows per Parquet file before a new file is started (snapshot and merge outputs).
   int64_t max_rows_per_file = int64_t{1} << 22;
 };
