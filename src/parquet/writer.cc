@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <limits>
 #include <unordered_map>
@@ -1373,7 +1377,10 @@ Status Walk(const LeafInfo& L, size_t depth, const ArrayData& arr, int64_t start
 }
 
 // ---------------------------------------------------------------------------------------------
-// A local file sink.
+// A local file sink. The write(2) calls (copying into the page cache, most of a large file's
+// system time) run on a thread of their own, so encoding the next pages overlaps them: Write
+// copies the bytes into a queue of at most kMaxPending bytes and returns. An error of the
+// background writes is returned by the next Write or by Close.
 
 class FileOutputStream final : public OutputStream {
  public:
@@ -1385,21 +1392,27 @@ class FileOutputStream final : public OutputStream {
     return std::unique_ptr<FileOutputStream>(new FileOutputStream(fd, path));
   }
   ~FileOutputStream() override {
+    Stop();
     if (fd_ >= 0) ::close(fd_);
   }
   Status Write(const uint8_t* data, int64_t size) override {
     while (size > 0) {
-      const ssize_t n = ::write(fd_, data, static_cast<size_t>(std::min<int64_t>(size, 1 << 30)));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::IOError("parquet: writing '" + path_ + "': " + std::strerror(errno));
-      }
+      const int64_t n = std::min<int64_t>(size, kChunk);
+      std::unique_lock<std::mutex> lock(mu_);
+      space_.wait(lock, [&] { return pending_bytes_ + n <= kMaxPending || !error_.ok(); });
+      if (!error_.ok()) return error_;
+      queue_.emplace_back(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+      pending_bytes_ += n;
+      lock.unlock();
+      work_.notify_one();
       data += n;
       size -= n;
     }
     return Status::OK();
   }
   Status Close() {
+    Stop();
+    if (!error_.ok()) return error_;
     if (::fsync(fd_) != 0) {
       return Status::IOError("parquet: fsync '" + path_ + "': " + std::strerror(errno));
     }
@@ -1412,9 +1425,67 @@ class FileOutputStream final : public OutputStream {
   }
 
  private:
-  FileOutputStream(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  static constexpr int64_t kChunk = int64_t{4} << 20;
+  static constexpr int64_t kMaxPending = int64_t{32} << 20;
+
+  FileOutputStream(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Waits until every queued byte is written (or failed), then ends the thread.
+  void Stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    work_.notify_one();
+    thread_.join();
+  }
+
+  void Run() {
+    while (true) {
+      std::string chunk;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+        if (queue_.empty()) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      Status st = WriteAll(chunk.data(), static_cast<int64_t>(chunk.size()));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        pending_bytes_ -= static_cast<int64_t>(chunk.size());
+        if (!st.ok() && error_.ok()) error_ = st;
+      }
+      space_.notify_all();
+    }
+  }
+
+  Status WriteAll(const char* data, int64_t size) {
+    while (size > 0) {
+      const ssize_t n = ::write(fd_, data, static_cast<size_t>(std::min<int64_t>(size, 1 << 30)));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::IOError("parquet: writing '" + path_ + "': " + std::strerror(errno));
+      }
+      data += n;
+      size -= n;
+    }
+    return Status::OK();
+  }
+
   int fd_;
   std::string path_;
+  std::mutex mu_;
+  std::condition_variable work_;   // queue_ not empty, or stopping_
+  std::condition_variable space_;  // pending_bytes_ went down, or an error
+  std::deque<std::string> queue_;
+  int64_t pending_bytes_ = 0;
+  bool stopping_ = false;
+  Status error_;
+  std::thread thread_;
 };
 
 }  // namespace
