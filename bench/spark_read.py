@@ -118,7 +118,8 @@ def worker(args) -> None:
         from lanceflow.spark import register
         register(spark)
         return (spark.read.format("lanceflow").option("source", args.db).option("table", "bench")
-                .option("batch_size", str(args.batch_size)).load())
+                .option("batch_size", str(args.batch_size))
+                .option("partition_rows", str(args.partition_rows)).load())
 
     df = frame()
     result = {"side": args.worker, "spark": spark.version, "table": table_dir,
@@ -149,6 +150,7 @@ def worker(args) -> None:
 def run_side(python: str, side: str, db: str, args) -> dict:
     cmd = [python, os.path.abspath(__file__), "--worker", side, "--db", db,
            "--runs", str(args.runs), "--rows", str(args.rows), "--batch-size", str(args.batch_size),
+           "--partition-rows", str(args.partition_rows),
            "--lance-spark-package", args.lance_spark_package]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -169,6 +171,9 @@ def main() -> None:
     ap.add_argument("--storage-version", default="2.1", choices=["2.2", "2.1", "2.0"])
     ap.add_argument("--batch-size", type=int, default=10000,
                     help="the lanceflow connector's batch_size option (rows per Arrow batch)")
+    ap.add_argument("--partition-rows", type=int, default=100_000,
+                    help="the lanceflow connector's partition_rows option (rows per Spark "
+                         "partition of a large fragment)")
     ap.add_argument("--lance-spark-package", default=DEFAULT_LANCE_SPARK)
     ap.add_argument("--lance-spark-python",
                     default=os.environ.get("LANCE_SPARK_PYTHON", "/tmp/spark35-venv/bin/python"),

@@ -1343,6 +1343,17 @@ Result<std::vector<std::string>> MakePartitions(source::Source* src, const Resol
       group_rows = 0;
     };
     for (const auto& f : *fragments) {
+      if (!range && f.physical_rows > part_rows) {
+        // Batch: a large fragment is split into ranges of part_rows physical rows, so a
+        // one-fragment table still spreads over the cluster's cores.
+        for (int64_t b = 0; b < f.physical_rows; b += part_rows) {
+          ojson d = DescriptorHead(t);
+          d["fragments"] = std::vector<uint64_t>{f.id};
+          d["rows"] = std::vector<int64_t>{b, std::min(f.physical_rows, b + part_rows)};
+          add_range(std::move(d));
+        }
+        continue;
+      }
       group.push_back(f.id);
       group_rows += std::max<int64_t>(1, f.physical_rows - f.deleted_rows);
       if (!range || group_rows >= part_rows) flush();
@@ -1533,6 +1544,7 @@ Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
   std::optional<uint64_t> version;
   std::optional<std::vector<uint64_t>> fragment_ids;
   std::optional<uint64_t> offset, limit;
+  std::optional<std::pair<int64_t, int64_t>> rows;
   std::optional<nlohmann::json> range_start, range_end;
   bool table_seen = false;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -1553,6 +1565,14 @@ Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
         if (!f.is_number_unsigned()) return bad("has a fragment id that is not an integer >= 0");
         fragment_ids->push_back(f.get<uint64_t>());
       }
+    } else if (k == "rows") {
+      if (!v.is_array() || v.size() != 2 || !v[0].is_number_unsigned() ||
+          !v[1].is_number_unsigned() || v[1].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ||
+          v[0].get<uint64_t>() >= v[1].get<uint64_t>()) {
+        return bad("has a \"rows\" that is not a range [begin, end) of row numbers");
+      }
+      rows.emplace(static_cast<int64_t>(v[0].get<uint64_t>()),
+                   static_cast<int64_t>(v[1].get<uint64_t>()));
     } else if (k == "offset" || k == "limit") {
       if (!v.is_number_unsigned() || v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
         return bad("has an \"" + k + "\" that is not an integer >= 0");
@@ -1580,6 +1600,9 @@ Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
   if (offset.has_value() != limit.has_value()) return bad("needs both \"offset\" and \"limit\"");
   if (limit && *limit == 0) return bad("has an empty page range");
   if (offset && fragment_ids) return bad("has both fragments and a page range");
+  if (rows && (!fragment_ids || fragment_ids->size() != 1)) {
+    return bad("has a row range without exactly one fragment");
+  }
   if (range_start.has_value() != range_end.has_value()) {
     return bad("needs both \"start\" and \"end\"");
   }
@@ -1612,6 +1635,10 @@ Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
       if (!seen.insert(id).second) return bad("names fragment " + std::to_string(id) + " twice");
     }
     so.fragment_ids = *fragment_ids;
+    if (rows) {
+      so.fragment_row_begin = rows->first;
+      so.fragment_row_end = rows->second;
+    }
   }
   if (offset) {
     so.offset = static_cast<int64_t>(*offset);

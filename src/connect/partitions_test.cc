@@ -166,6 +166,66 @@ TEST(Partitions, LocalBatchPartitionsCoverTheSnapshotExactlyOnce) {
   EXPECT_GE(multi_fragment_tables, 2);
 }
 
+// Fragments larger than partition_rows are split into physical row ranges; the ranges still
+// cover the snapshot exactly once (deleted rows included in the ranges, never returned).
+TEST(Partitions, LargeFragmentsSplitIntoRowRanges) {
+  const json expected = Expected();
+  int split_tables = 0;
+  for (auto it = expected.begin(); it != expected.end(); ++it) {
+    const std::string table = it.key();
+    Options o = OptionsOf(it.value());
+    o["ingestion_type"] = "snapshot";
+    o["batch_size"] = "3";
+    o["partition_rows"] = "7";  // rounded up to 9
+    SCOPED_TRACE(table);
+    auto c = Fresh();
+    auto parts = c->GetPartitions(table, o);
+    ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+    auto listed = LocalDb()->ListFragments(table, *c->PinnedVersion(table));
+    ASSERT_TRUE(listed.ok());
+    size_t with_rows = 0;
+    for (const auto& p : *parts) {
+      auto j = json::parse(p);
+      EXPECT_EQ(j["fragments"].size(), 1u);
+      if (!j.contains("rows")) continue;
+      ++with_rows;
+      const auto b = j["rows"][0].get<int64_t>(), e = j["rows"][1].get<int64_t>();
+      EXPECT_LT(b, e);
+      EXPECT_LE(e - b, 9);
+    }
+    if (with_rows > 0) {
+      ++split_tables;
+      EXPECT_GT(parts->size(), listed->size());
+    }
+    auto whole = Drain(Fresh()->ReadTable(table, "{}", o), table);
+    EXPECT_EQ(ReadAllPartitions(Fresh, table, *parts, o), whole);
+    EXPECT_EQ(*Fresh()->GetPartitions(table, o), *parts);
+  }
+  EXPECT_GE(split_tables, 3);
+
+  // Row ranges must name exactly one fragment and a non-empty range.
+  const std::string table = expected.begin().key();
+  auto c = Fresh();
+  const uint64_t v = *c->PinnedVersion(table);
+  auto listed = LocalDb()->ListFragments(table, v);
+  ASSERT_TRUE(listed.ok() && !listed->empty());
+  const std::string head =
+      R"({"table":")" + table + R"(","version":)" + std::to_string(v) + ",";
+  const std::string frag = std::to_string((*listed)[0].id);
+  for (const std::string& d :
+       {head + R"("fragments":[)" + frag + R"(],"rows":[5,5]})",
+        head + R"("fragments":[)" + frag + R"(],"rows":[6,2]})",
+        head + R"("fragments":[)" + frag + R"(],"rows":[1]})",
+        head + R"("fragments":[)" + frag + R"(],"rows":[-1,4]})",
+        head + R"("rows":[0,4]})"}) {
+    auto r = c->ReadPartition(table, d, OptionsOf(expected.begin().value()));
+    ASSERT_FALSE(r.ok()) << d;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << d;
+    EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+    EXPECT_NE(r.status().message().find("row"), std::string::npos) << r.status().message();
+  }
+}
+
 TEST(Partitions, HostileDescriptorsAreOneLineInvalidArgument) {
   auto c = Fresh();
   const Options o{{"ingestion_type", "snapshot"}};

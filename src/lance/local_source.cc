@@ -673,6 +673,33 @@ Result<source::Scan> LocalSource::OpenScan(const std::string& table,
       selection->fragments.emplace(id, std::nullopt);
     }
   }
+  if (options.fragment_row_begin != 0 || options.fragment_row_end != -1) {
+    if (options.fragment_ids.size() != 1 || options.fragment_row_begin < 0 ||
+        (options.fragment_row_end != -1 && options.fragment_row_end < options.fragment_row_begin)) {
+      return Status::Invalid("table " + Quoted(table) +
+                             ": a fragment row range needs exactly one fragment and 0 <= begin "
+                             "<= end");
+    }
+    const uint64_t id = options.fragment_ids[0];
+    uint64_t physical = 0;
+    for (const Fragment& f : ds->fragments()) {
+      if (f.id == id) physical = f.physical_rows;
+    }
+    const uint64_t begin = std::min<uint64_t>(static_cast<uint64_t>(options.fragment_row_begin),
+                                              physical);
+    const uint64_t end =
+        options.fragment_row_end < 0
+            ? physical
+            : std::min<uint64_t>(static_cast<uint64_t>(options.fragment_row_end), physical);
+    if (end > uint64_t{UINT32_MAX} + 1) {
+      return Status::NotImplemented("table " + Quoted(table) + ": fragment " +
+                                    std::to_string(id) + " has more than 2^32 rows");
+    }
+    std::vector<uint32_t> rows;
+    rows.reserve(end - begin);
+    for (uint64_t r = begin; r < end; ++r) rows.push_back(static_cast<uint32_t>(r));
+    selection->fragments[id] = std::move(rows);
+  }
   source::Scan scan;
   scan.version = ds->version();
   LF_ASSIGN_OR_RETURN(scan.reader,

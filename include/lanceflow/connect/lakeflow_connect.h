@@ -141,6 +141,8 @@ class LakeflowConnect {
   // carries everything needed to read it, so a fresh instance in another process (a Spark
   // executor) given the same options reads the same rows. Descriptors:
   //   {"table":T,"version":V,"fragments":[ids]}              rows of those fragments at V
+  //   {"table":T,"version":V,"fragments":[id],"rows":[B,E]}  physical rows [B, E) of a
+  //                                                          fragment larger than partition_rows
   //   {"table":T,"version":V,"offset":O,"limit":N}           rows [O, O+N) of the scan at V
   //                                                          (sources with offset scans: Cloud)
   //   {"table":T,"version":V}                                every row at V (other sources)
@@ -149,12 +151,14 @@ class LakeflowConnect {
   // (rows after `start` up to and including `end`, ordered by (cursor, keys) as ReadTable
   // orders them; the lookback of cdc tables applies as in ReadTable).
   // Option partition_rows (1..100000000, default 100000; rounded up to a multiple of
-  // batch_size) sizes offset ranges, and groups fragments of stream partitions.
+  // batch_size) sizes offset ranges and fragment row ranges, and groups fragments of stream
+  // partitions.
 
   // Batch: partitions covering every row of `table` (options columns and filter_expression
   // applied; incremental tables included, rows with a null cursor too) at the pinned version:
-  // one per fragment for sources with fragments (local tables), else offset ranges of
-  // partition_rows rows, else one. Never empty: a table without fragments (or, with offset
+  // one per fragment for sources with fragments (local tables; a fragment of more than
+  // partition_rows rows is split into row ranges), else offset ranges of partition_rows rows,
+  // else one. Never empty: a table without fragments (or, with offset
   // ranges, without matching rows) gets one {"table":T,"version":V} partition.
   Result<std::vector<std::string>> GetPartitions(const std::string& table,
                                                  const Options& options);

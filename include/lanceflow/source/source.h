@@ -42,6 +42,10 @@ struct ScanOptions {
   // empty = every fragment. Sources without fragments return NotImplemented when it is set;
   // an id the version does not have is NotFound.
   std::vector<uint64_t> fragment_ids;
+  // With exactly one fragment in fragment_ids: only its physical rows (deleted ones included in
+  // the count, never returned) in [fragment_row_begin, fragment_row_end); -1 = to its end.
+  int64_t fragment_row_begin = 0;
+  int64_t fragment_row_end = -1;
   // Skip this many rows (after the filter, in the scan's order at the pinned version) before
   // returning any; `limit` counts from there. Only for sources whose SupportsScanOffset() is
   // true; the others return NotImplemented when it is non-zero.
