@@ -4,43 +4,25 @@
 // draining each table yields exactly the engine's rows, in cursor order.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <map>
+#include <algorithm>
 #include <set>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "lanceflow/arrow/json_writer.h"
+#include "golden_tables_test_util.h"
 #include "lanceflow/connect/lakeflow_connect.h"
-#include "lanceflow/lance/local_source.h"
 
 namespace lanceflow::connect {
 namespace {
 
 using json = nlohmann::json;
-constexpr const char* kDir = "tests/golden/connect";
+using testing::GoldenOptions;
 
-json Expected() {
-  std::ifstream f(std::string(kDir) + "/expected.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return json::parse(ss.str());
-}
+json Expected() { return testing::LoadGoldenExpected(); }
 
-Options OptionsOf(const json& spec) {
-  Options o;
-  for (auto it = spec["options"].begin(); it != spec["options"].end(); ++it) {
-    o[it.key()] = it.value().get<std::string>();
-  }
-  return o;
-}
-
-std::unique_ptr<LakeflowConnect> Fresh() {
-  auto src = lance::LocalSource::Open(std::string(kDir) + "/db");
-  EXPECT_TRUE(src.ok()) << src.status().ToString();
-  return std::make_unique<LakeflowConnect>(std::shared_ptr<source::Source>(std::move(*src)));
-}
+std::unique_ptr<LakeflowConnect> Fresh() { return testing::FreshGoldenConnect(); }
 
 struct Read {
   std::vector<json> rows;
@@ -54,16 +36,9 @@ Read ReadAll(LakeflowConnect* c, const std::string& table, const std::string& st
   EXPECT_TRUE(r.ok()) << table << ": " << r.status().ToString();
   if (!r.ok()) return out;
   out.end = r->end_offset;
-  while (true) {
-    auto b = r->records->Next();
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    if (!b.ok() || !*b) break;
-    std::string lines;
-    EXPECT_TRUE(arrow::AppendJsonLines(**b, &lines).ok());
-    std::stringstream ss(lines);
-    std::string line;
-    while (std::getline(ss, line)) out.rows.push_back(json::parse(line));
-  }
+  std::vector<std::string> lines;
+  testing::AppendRecordJsonLines(r->records.get(), table, &lines);
+  for (const auto& line : lines) out.rows.push_back(json::parse(line));
   return out;
 }
 
@@ -139,7 +114,7 @@ TEST(ConnectConformance, T3ToT13EveryTable) {
   const json expected = Expected();
   for (const auto& [table, spec] : expected.items()) {
     SCOPED_TRACE(table);
-    const Options o = OptionsOf(spec);
+    const Options o = GoldenOptions(spec);
     auto c = Fresh();
     // T3: schema non-empty, no duplicate names, identical on a second call.
     auto s1 = c->GetTableSchema(table, o);
@@ -178,9 +153,13 @@ TEST(ConnectConformance, T3ToT13EveryTable) {
       const json end = json::parse(r.end);
       ASSERT_TRUE(end.is_object());
       // T10: an incremental table yields a record on the first read.
-      if (calls == 0) EXPECT_FALSE(r.rows.empty());
+      if (calls == 0) {
+        EXPECT_FALSE(r.rows.empty());
+      }
       // O5: a non-empty batch moves the offset.
-      if (!r.rows.empty()) EXPECT_NE(r.end, offset);
+      if (!r.rows.empty()) {
+        EXPECT_NE(r.end, offset);
+      }
       all.insert(all.end(), r.rows.begin(), r.rows.end());
       converged = json::parse(offset).dump() == end.dump();
       if (!converged && r.rows.empty()) ADD_FAILURE() << "offset moved without rows";
@@ -234,7 +213,7 @@ TEST(ConnectConformance, T3ToT13EveryTable) {
 
 TEST(ConnectConformance, AppendRunsAreWholeAndResumeFromAnyOffsetIsExact) {
   const json spec = Expected()["events"];
-  const Options o = OptionsOf(spec);
+  const Options o = GoldenOptions(spec);
   auto c = Fresh();
   std::vector<std::string> offsets = {"{}"};
   std::vector<std::vector<json>> batches;

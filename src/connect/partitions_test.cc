@@ -15,13 +15,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <thread>
 
-#include "lanceflow/arrow/json_writer.h"
+#include "golden_tables_test_util.h"
 #include "lanceflow/cloud/cloud_source.h"
 #include "lanceflow/connect/lakeflow_connect.h"
-#include "lanceflow/lance/local_source.h"
 #include "memory_source_test_util.h"
 
 namespace lanceflow::connect {
@@ -29,46 +27,21 @@ namespace {
 
 using json = nlohmann::json;
 namespace a = lanceflow::arrow;
-constexpr const char* kDir = "tests/golden/connect";
+using testing::GoldenOptions;
+using testing::kGoldenConnectDir;
 
-json Expected() {
-  std::ifstream f(std::string(kDir) + "/expected.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return json::parse(ss.str());
-}
+json Expected() { return testing::LoadGoldenExpected(); }
 
-Options OptionsOf(const json& spec) {
-  Options o;
-  for (auto it = spec["options"].begin(); it != spec["options"].end(); ++it) {
-    o[it.key()] = it.value().get<std::string>();
-  }
-  return o;
-}
+std::shared_ptr<source::Source> LocalDb() { return testing::OpenGoldenDb(); }
 
-std::shared_ptr<source::Source> LocalDb() {
-  auto src = lance::LocalSource::Open(std::string(kDir) + "/db");
-  EXPECT_TRUE(src.ok()) << src.status().ToString();
-  return std::shared_ptr<source::Source>(std::move(*src));
-}
-
-std::unique_ptr<LakeflowConnect> Fresh() { return std::make_unique<LakeflowConnect>(LocalDb()); }
+std::unique_ptr<LakeflowConnect> Fresh() { return testing::FreshGoldenConnect(); }
 
 // The rows of a reader as sorted JSON lines (a multiset).
 std::vector<std::string> Drain(Result<ReadResult> r, const std::string& what) {
   std::vector<std::string> out;
   EXPECT_TRUE(r.ok()) << what << ": " << r.status().ToString();
   if (!r.ok()) return out;
-  while (true) {
-    auto b = r->records->Next();
-    EXPECT_TRUE(b.ok()) << what << ": " << b.status().ToString();
-    if (!b.ok() || !*b) break;
-    std::string lines;
-    EXPECT_TRUE(a::AppendJsonLines(**b, &lines).ok());
-    std::stringstream ss(lines);
-    std::string line;
-    while (std::getline(ss, line)) out.push_back(line);
-  }
+  testing::AppendRecordJsonLines(r->records.get(), what, &out);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -87,7 +60,9 @@ std::vector<std::string> ReadAllPartitions(
   for (const auto& p : parts) {
     auto c = fresh();
     auto r = c->ReadPartition(table, p, o);
-    if (r.ok()) EXPECT_EQ(r->end_offset, "");
+    if (r.ok()) {
+      EXPECT_EQ(r->end_offset, "");
+    }
     rows = Merge(std::move(rows), Drain(std::move(r), table + " " + p));
   }
   return rows;
@@ -120,7 +95,7 @@ TEST(Partitions, LocalBatchPartitionsCoverTheSnapshotExactlyOnce) {
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     const std::string table = it.key();
     const std::string key = it.value()["key"];
-    Options as_configured = OptionsOf(it.value());
+    Options as_configured = GoldenOptions(it.value());
     Options snapshot = as_configured;
     snapshot["ingestion_type"] = "snapshot";
     Options projected = snapshot;
@@ -173,7 +148,7 @@ TEST(Partitions, LargeFragmentsSplitIntoRowRanges) {
   int split_tables = 0;
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     const std::string table = it.key();
-    Options o = OptionsOf(it.value());
+    Options o = GoldenOptions(it.value());
     o["ingestion_type"] = "snapshot";
     o["batch_size"] = "3";
     o["partition_rows"] = "7";  // rounded up to 9
@@ -218,7 +193,7 @@ TEST(Partitions, LargeFragmentsSplitIntoRowRanges) {
         head + R"("fragments":[)" + frag + R"(],"rows":[1]})",
         head + R"("fragments":[)" + frag + R"(],"rows":[-1,4]})",
         head + R"("rows":[0,4]})"}) {
-    auto r = c->ReadPartition(table, d, OptionsOf(expected.begin().value()));
+    auto r = c->ReadPartition(table, d, GoldenOptions(expected.begin().value()));
     ASSERT_FALSE(r.ok()) << d;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << d;
     EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
@@ -344,7 +319,9 @@ StreamRun RunStream(const std::function<std::unique_ptr<LakeflowConnect>()>& fre
     // A replay (fresh driver) makes the same partitions.
     auto replay = fresh()->GetStreamPartitions(table, o, start, *end);
     EXPECT_TRUE(replay.ok());
-    if (replay.ok()) EXPECT_EQ(*replay, *parts);
+    if (replay.ok()) {
+      EXPECT_EQ(*replay, *parts);
+    }
     auto rows = ReadAllPartitions(fresh, table, *parts, o);
     EXPECT_EQ(rows, reference_rows) << "from " << start << " to " << *end;
     if (*end == start) {
@@ -370,7 +347,7 @@ TEST(Partitions, LocalStreamReadsEachRowOnceAndTerminates) {
   for (const std::string table : {"events", "users", "typed", "days", "labels"}) {
     SCOPED_TRACE(table);
     const json& spec = expected[table];
-    Options o = OptionsOf(spec);
+    Options o = GoldenOptions(spec);
     for (const char* part_rows : {"100000", "1"}) {
       o["partition_rows"] = part_rows;
       auto run = RunStream(Fresh, table, o);
@@ -394,7 +371,7 @@ TEST(Partitions, LocalStreamReadsEachRowOnceAndTerminates) {
 }
 
 TEST(Partitions, LocalStreamWithFilterAndColumns) {
-  Options o = OptionsOf(Expected()["users"]);
+  Options o = GoldenOptions(Expected()["users"]);
   o["filter_expression"] = "id >= 10";
   o["columns"] = "[\"id\",\"updated_at\"]";
   auto run = RunStream(Fresh, "users", o);
@@ -403,7 +380,7 @@ TEST(Partitions, LocalStreamWithFilterAndColumns) {
 }
 
 TEST(Partitions, SnapshotStreamIsOneVersion) {
-  const Options o = OptionsOf(Expected()["big_ids"]);
+  const Options o = GoldenOptions(Expected()["big_ids"]);
   auto c = Fresh();
   auto end = c->LatestOffset("big_ids", o, "{}");
   ASSERT_TRUE(end.ok()) << end.status().ToString();
@@ -422,7 +399,7 @@ TEST(Partitions, SnapshotStreamIsOneVersion) {
 }
 
 TEST(Partitions, BadStreamOffsetsAreOneLineErrors) {
-  const Options o = OptionsOf(Expected()["users"]);
+  const Options o = GoldenOptions(Expected()["users"]);
   auto c = Fresh();
   auto end = c->LatestOffset("users", o, "{}");
   ASSERT_TRUE(end.ok());
@@ -541,7 +518,9 @@ TEST(Partitions, OffsetRangesCoverTheSnapshotExactlyOnce) {
       auto j = json::parse((*parts)[i]);
       EXPECT_EQ(j["offset"].get<int64_t>(), next);
       const int64_t limit = j["limit"];
-      if (i + 1 < parts->size()) EXPECT_EQ(limit % batch, 0) << (*parts)[i];
+      if (i + 1 < parts->size()) {
+        EXPECT_EQ(limit % batch, 0) << (*parts)[i];
+      }
       next += limit;
     }
     EXPECT_EQ(next, static_cast<int64_t>(whole.size()));
@@ -699,7 +678,7 @@ class CloudPartitions : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("lanceflow_partitions_" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    fs::copy(std::string(kDir) + "/db", dir_ / "db", fs::copy_options::recursive);
+    fs::copy(std::string(kGoldenConnectDir) + "/db", dir_ / "db", fs::copy_options::recursive);
     const std::string port_file = (dir_ / "port").string();
     const std::string log = (dir_ / "server.log").string();
     pid_ = fork();
@@ -780,7 +759,9 @@ TEST_F(CloudPartitions, PageRangesCoverTheSnapshotExactlyOnce) {
       EXPECT_EQ(rows, Drain(FreshCloud()->ReadTable(table, "{}", o), table));
       // The same rows as the native reader of the same files.
       EXPECT_EQ(rows, Drain(Fresh()->ReadTable(table, "{}", o), table));
-      if (!o.count("filter_expression")) EXPECT_EQ(rows.size(), expected[table]["rows"].size());
+      if (!o.count("filter_expression")) {
+        EXPECT_EQ(rows.size(), expected[table]["rows"].size());
+      }
       EXPECT_EQ(*FreshCloud()->GetPartitions(table, o), *parts);
       for (const auto& p : *parts) {
         auto j = json::parse(p);
@@ -800,7 +781,7 @@ TEST_F(CloudPartitions, StreamMatchesReadTable) {
   const json expected = Expected();
   for (const std::string table : {"events", "users"}) {
     SCOPED_TRACE(table);
-    const Options o = OptionsOf(expected[table]);
+    const Options o = GoldenOptions(expected[table]);
     auto run = RunStream(FreshCloud, table, o);
     EXPECT_EQ(run.rows, DrainTable(FreshCloud().get(), table, o));
     EXPECT_EQ(run.rows, DrainTable(Fresh().get(), table, o));
