@@ -15,7 +15,7 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   python3 python3-pip python3-venv time
-  openjdk-17-jre-headless  # Spark with Delta Lake reads what `sync` writes (tests only)
+  openjdk-17-jdk-headless  # Spark (tests) and the JVM data source lanceflow-spark.jar (javac, jni.h)
 )
 
 missing=()
