@@ -112,8 +112,48 @@ def child_errors(spark, args: dict) -> dict:
             for name, options in args["reads"].items()}
 
 
-CHILD_CASES = {"every_type": child_every_type, "partitions": child_partitions,
-               "errors": child_errors}
+def child_rows(spark, args: dict) -> dict:
+    out = {}
+    for name, options in args["reads"].items():
+        df = _reader(spark, options).load()
+        out[name] = {"types": {f.name: f.dataType.simpleString() for f in df.schema.fields},
+                     "rows": _rows(df)}
+    return out
+
+
+def child_stream(spark, args: dict) -> dict:
+    """Trigger.AvailableNow runs on one checkpoint, the engine changing the source in between
+    (the changes are made here, between runs, as the parent describes them)."""
+    import lancedb as engine
+    from fixtures.sync_all_types import make_rows
+
+    runs = []
+    for change in args["changes"]:
+        tbl = engine.connect(args["options"]["source"]).open_table(args["options"]["table"])
+        if change == "update_and_append":
+            tbl.merge_insert("id").when_matched_update_all().execute(make_rows(10, 20, 1))
+            tbl.add(make_rows(500, 15, 1))
+        batches = []
+
+        def collect(batch_df, batch_id, batches=batches):
+            batches.append(sorted(r["id"] for r in batch_df.select("id").collect()))
+
+        reader = spark.readStream.format("lanceflow")
+        for k, v in args["options"].items():
+            reader = reader.option(k, v)
+        query = (reader.load().writeStream.foreachBatch(collect)
+                 .option("checkpointLocation", args["checkpoint"])
+                 .trigger(availableNow=True).start())
+        finished = query.awaitTermination(300)
+        if not finished:
+            query.stop()
+        runs.append({"finished": finished, "batches": batches,
+                     "error": None if query.exception() is None else str(query.exception())})
+    return {"runs": runs}
+
+
+CHILD_CASES = {"stream": child_stream, "every_type": child_every_type, "partitions": child_partitions,
+               "errors": child_errors, "rows": child_rows}
 
 
 def child_main(argv) -> None:
@@ -207,6 +247,88 @@ def test_every_type_equals_engine_and_pruned_reads(tmp_path, jar):
     assert agg["s"] == sum(r["i32"] for r in want if r["i32"] is not None)
     assert agg["v"] == sum(len(r["vec"]) for r in want if r["vec"] is not None)
     assert agg["l"] == sum(len(r["name"]) for r in want if r["name"] is not None)
+
+
+def test_edge_values(tmp_path, jar):
+    """Values at the edges of each physical conversion the JVM vectors make: uint64 above 2^63
+    as decimal(20,0) (the 128-bit decimal path), decimal(38,10) beyond a long, half floats
+    (subnormal, infinities, NaN), nanoseconds before the epoch (floored), negative date64,
+    decimal256 as its text."""
+    import datetime as dt
+    from decimal import Decimal
+
+    schema = pa.schema([
+        pa.field("id", pa.int64(), nullable=False),
+        pa.field("u64", pa.uint64()),
+        pa.field("d38", pa.decimal128(38, 10)),
+        pa.field("d256", pa.decimal256(40, 2)),
+        pa.field("f16", pa.float16()),
+        pa.field("ts_ns", pa.timestamp("ns")),
+        pa.field("day64", pa.date64()),
+    ])
+    import numpy as np
+    u64 = [0, 2**63 - 1, 2**63, 2**64 - 1, None, 12345]
+    d38 = [Decimal("0"), Decimal("-1234567890123456789012345678.0123456789"),
+           Decimal("9999999999999999999999999999.9999999999"), Decimal("-0.0000000001"), None,
+           Decimal("1.5")]
+    d256 = [Decimal("12.50"), Decimal("-3.00"), None, Decimal("0.01"), Decimal("100.00"),
+            Decimal("-0.50")]
+    f16 = np.array([5.96e-08, -np.inf, np.inf, np.nan, 65504.0, -0.0], dtype=np.float16)
+    ts_ns = [-1, -999, -1_000_001, 1_700_000_000_123_456_789, None, 0]
+    day64 = [-86_400_000 * 3, 0, 86_400_000 * 20000, None, -86_400_000, 86_400_000]
+    table = pa.table([pa.array(range(6), pa.int64()), pa.array(u64, pa.uint64()),
+                      pa.array(d38, pa.decimal128(38, 10)), pa.array(d256, pa.decimal256(40, 2)),
+                      pa.array(f16, pa.float16()), pa.array(ts_ns, pa.timestamp("ns")),
+                      pa.array(day64, pa.date64())], schema=schema)
+    db_dir = str(tmp_path / "db")
+    source = lancedb.connect(db_dir).create_table("edge", table).to_arrow()
+
+    got = run_child(tmp_path, "rows", {"jar": jar, "reads": {
+        "edge": {"source": db_dir, "table": "edge", "uint64_as_decimal": "true"},
+    }})["edge"]
+    assert got["types"] == {"id": "bigint", "u64": "decimal(20,0)", "d38": "decimal(38,10)",
+                            "d256": "string", "f16": "float", "ts_ns": "timestamp",
+                            "day64": "date"}, got["types"]
+    epoch = dt.datetime(1970, 1, 1)
+    want_rows = []
+    plain = source.drop_columns(["ts_ns", "day64"]).to_pylist()
+    ns_values = source.column("ts_ns").cast(pa.int64()).to_pylist()
+    ms_values = source.column("day64").cast(pa.int64()).to_pylist()
+    for r, ns, ms in zip(plain, ns_values, ms_values):
+        want_rows.append({
+            "id": r["id"],
+            "u64": None if r["u64"] is None else Decimal(r["u64"]),
+            "d38": r["d38"],
+            "d256": None if r["d256"] is None else str(r["d256"]),
+            "f16": None if r["f16"] is None else float(r["f16"]),
+            "ts_ns": None if ns is None else epoch + dt.timedelta(microseconds=ns // 1000),
+            "day64": None if ms is None else (epoch + dt.timedelta(days=ms // 86_400_000)).date(),
+        })
+    msg = first_difference(got["rows"], by_id(want_rows), "JVM edge values")
+    assert msg is None, msg
+
+
+def test_stream_available_now_with_admission_control(tmp_path, jar):
+    db_dir = str(tmp_path / "db")
+    tbl = lancedb.connect(db_dir).create_table("events", make_rows(0, 120, 0))
+    tbl.add(make_rows(120, 60, 0))
+    options = {"source": db_dir, "table": "events", "ingestion_type": "cdc",
+               "primary_keys": '["id"]', "cursor_field": "updated_at",
+               "max_records_per_batch": "50"}
+    got = run_child(tmp_path, "stream", {
+        "jar": jar, "options": options, "checkpoint": str(tmp_path / "checkpoint"),
+        "changes": ["none", "update_and_append", "none"]})["runs"]
+    for i, run in enumerate(got):
+        assert run["finished"], f"run {i}: Trigger.AvailableNow did not terminate"
+        assert run["error"] is None, run["error"]
+        # Admission control: no micro-batch holds more than max_records_per_batch records.
+        assert all(len(b) <= 50 for b in run["batches"]), [len(b) for b in run["batches"]]
+    first = [i for b in got[0]["batches"] for i in b]
+    assert sorted(first) == list(range(180))
+    assert len([b for b in got[0]["batches"] if b]) >= 4
+    second = sorted(i for b in got[1]["batches"] for i in b)
+    assert second == sorted(list(range(10, 30)) + list(range(500, 515)))
+    assert [i for b in got[2]["batches"] for i in b] == []
 
 
 def test_partitions_each_row_once(tmp_path, jar):

@@ -5,14 +5,17 @@ import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
 import org.apache.spark.sql.connector.read.streaming.Offset;
 import org.apache.spark.sql.connector.read.streaming.ReadLimit;
+import org.apache.spark.sql.connector.read.streaming.ReadMaxRows;
 import org.apache.spark.sql.connector.read.streaming.SupportsTriggerAvailableNow;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Micro-batches over the connector's offsets. The first offset is {@code {}}; the latest offset
- * follows the connector's {@code latestOffset} from the start Spark gives until two consecutive
- * offsets agree, so one micro-batch takes everything available (no admission control yet). Each
- * micro-batch (start, end] is read in the connector's stream partitions.
+ * Micro-batches over the connector's offsets. The first offset is {@code {}}. With the option
+ * {@code max_records_per_batch} (admission control) each micro-batch ends where one step of the
+ * connector's {@code latestOffset} ends, so it holds at most that many records; without it the
+ * latest offset follows the connector's steps until two consecutive offsets agree and one
+ * micro-batch takes everything available. Each micro-batch (start, end] is read in the
+ * connector's stream partitions.
  *
  * <p>Every call opens a fresh connector, so a long-running query sees new table versions; after
  * {@link #prepareForTriggerAvailableNow} one connector is kept for the stream's life: it pins the
@@ -55,11 +58,30 @@ final class LanceflowMicroBatchStream implements MicroBatchStream, SupportsTrigg
   }
 
   @Override
+  public ReadLimit getDefaultReadLimit() {
+    String v = options.get("max_records_per_batch");
+    if (v != null) {
+      try {
+        long n = Long.parseLong(v.trim());
+        if (n > 0) return ReadLimit.maxRows(n);
+      } catch (NumberFormatException e) {
+        // The connector names the bad value when it reads the option.
+      }
+    }
+    return ReadLimit.allAvailable();
+  }
+
+  @Override
   public Offset latestOffset(Offset start, ReadLimit limit) {
     String from = start == null ? "{}" : start.json();
-    Options step = options.with("max_records_per_batch", STEP_RECORDS);
     Connector c = pinned != null ? pinned : new Connector(options);
     try {
+      if (limit instanceof ReadMaxRows) {
+        long rows = ((ReadMaxRows) limit).maxRows();
+        Options step = options.with("max_records_per_batch", Long.toString(rows));
+        return new LanceflowOffset(c.latestOffset(step, from));
+      }
+      Options step = options.with("max_records_per_batch", STEP_RECORDS);
       for (int i = 0; i < MAX_STEPS; ++i) {
         String end = new LanceflowOffset(c.latestOffset(step, from)).json();
         if (end.equals(from)) return new LanceflowOffset(from);

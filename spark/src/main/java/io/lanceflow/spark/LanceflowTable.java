@@ -9,6 +9,8 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 final class LanceflowTable implements SupportsRead {
+  static final String DEFAULT_BATCH_SIZE = "10000";
+
   private final StructType schema;
   private final Options options;
 
@@ -39,6 +41,9 @@ final class LanceflowTable implements SupportsRead {
     for (java.util.Map.Entry<String, String> e : scanOptions.entrySet()) {
       merged = merged.with(e.getKey(), e.getValue());
     }
+    // Columnar batches: the connector's largest batch unless the options say otherwise (its
+    // default, 1,000 rows, suits row-by-row consumers).
+    if (!merged.has("batch_size")) merged = merged.with("batch_size", DEFAULT_BATCH_SIZE);
     return new LanceflowScanBuilder(schema, merged);
   }
 }
