@@ -130,6 +130,17 @@ def test_t1_t2_list_tables_and_unknown_table(sources, which):
             one_line_error(run(["read-table", *args, "--table", bad, *extra], env=env))
 
 
+def assert_flat_offset(offset, what="offset"):
+    """Contract O1: an offset is a JSON object whose values are primitives (string, integer,
+    bool, null): no list, no object, no float. Accepts the JSON text or the parsed dict."""
+    if isinstance(offset, str):
+        offset = json.loads(offset)
+    assert isinstance(offset, dict), f"{what} is not a JSON object: {offset!r}"
+    for key, value in offset.items():
+        assert value is None or isinstance(value, (str, bool, int)), \
+            f"{what}: member {key!r} is not a primitive: {offset!r}"
+
+
 def drain(src, table, opts, tmp_path):
     """Feeds offsets back, one fresh process per call, until two consecutive are equal (T11)."""
     offset = "{}"
@@ -138,6 +149,7 @@ def drain(src, table, opts, tmp_path):
         rows, end = read_call(src, table, opts, offset, tmp_path)
         end_json = json.loads(end)  # T8: a JSON object
         assert isinstance(end_json, dict)
+        assert_flat_offset(end_json, f"{table}: end offset")
         assert json.dumps(end_json, sort_keys=True, allow_nan=False)
         calls.append((rows, end))
         if json.dumps(json.loads(offset), sort_keys=True) == json.dumps(end_json, sort_keys=True):

@@ -69,6 +69,7 @@ def drain(make_conn, table, opts, start=None):
         assert iter(records) is not None
         rows = list(records)
         assert isinstance(end, dict)
+        conformance.assert_flat_offset(end, f"{table}: end offset")
         json.dumps(end, allow_nan=False)
         calls.append((rows, end))
         if json.dumps(offset or {}, sort_keys=True) == json.dumps(end, sort_keys=True):
@@ -220,9 +221,30 @@ def test_offsets_round_trip_through_json_checkpoints(golden):
     offset = None
     for _ in range(3):
         _, end = conn.read_table("events", offset, opts)
+        conformance.assert_flat_offset(end)
         text = json.dumps(end)
         assert json.loads(text) == end and json.dumps(json.loads(text)) == text
         offset = json.loads(text)
+
+
+@pytest.mark.parametrize("which", ["local", "cloud"])
+def test_tie_break_key_is_text_and_old_list_offsets_resume(golden, which):
+    """O1: the (cursor, key) position keeps the key tuple as the JSON text of a list; offsets
+    stored with the tuple as a JSON list (earlier releases) resume at the same row."""
+    opts = conformance.expected()["users"]["options"]
+    calls = drain(lambda: lanceflow.LakeflowConnect(golden[which]), "users", opts)
+    assert len(calls) >= 3
+    for (_, end), (want_rows, want_end) in zip(calls, calls[1:]):
+        assert isinstance(end["key"], str) and isinstance(json.loads(end["key"]), list)
+        assert list(end) == ["cursor_field", "cursor", "key", "version"]  # fixed order (O5)
+        old = dict(end, key=json.loads(end["key"]))
+        rows, got_end = lanceflow.LakeflowConnect(golden[which]).read_table("users", old, opts)
+        assert list(rows) == want_rows and got_end == want_end
+    for bad in ("[1", "{\"id\": 1}", "[[1]]", "[1, 2]", 7):
+        offset = dict(calls[0][1], key=bad)
+        with pytest.raises(lanceflow.InvalidArgumentError) as info:
+            lanceflow.LakeflowConnect(golden[which]).read_table("users", offset, opts)
+        assert "key" in str(info.value) and "\n" not in str(info.value)
 
 
 # Pickling ---------------------------------------------------------------------------------------
@@ -333,6 +355,7 @@ def test_t7_t13_read_table_deletes(tmp_path, cloud_server_factory):
     assert sorted(r["id"] for r in upserts) == list(range(20))
     rows, start = conn.read_table_deletes("users", {}, DELETES_OPTS)
     assert list(rows) == [] and isinstance(start, dict)
+    conformance.assert_flat_offset(start, "deletes offset")
     tbl.delete("id < 3 OR id = 11")
     tbl.update(where="id = 5", values={"name": "renamed"})
 
@@ -340,6 +363,7 @@ def test_t7_t13_read_table_deletes(tmp_path, cloud_server_factory):
     deleted, end = conn.read_table_deletes("users", start, DELETES_OPTS)
     deleted = list(deleted)
     assert isinstance(end, dict) and end != start
+    conformance.assert_flat_offset(end, "deletes offset")
     # T13: dicts that pass the schema check and carry the primary keys.
     assert sorted(r["id"] for r in deleted) == [0, 1, 2, 11]
     for rec in deleted:
@@ -504,8 +528,12 @@ def test_t15_stream_microbatches_converge_and_equal_read_table(golden, which, ta
     for _ in range(MAX_CALLS):
         end = conn.latest_offset(table, opts, offset)
         assert isinstance(end, dict) and json.loads(json.dumps(end)) == end
+        conformance.assert_flat_offset(end, f"{table}: latest offset")
         parts = conn.get_partitions(table, opts, offset, end)
         assert json.loads(json.dumps(parts)) == parts
+        for p in parts:  # a stream descriptor's range holds offsets
+            conformance.assert_flat_offset(p["start"], "descriptor start")
+            conformance.assert_flat_offset(p["end"], "descriptor end")
         if json.dumps(end, sort_keys=True) == json.dumps(offset, sort_keys=True):
             assert parts == []
             break

@@ -18,6 +18,7 @@ tests), which compute the expected values without lanceflow.
 
 from __future__ import annotations
 
+import json
 import os
 
 import lancedb
@@ -182,6 +183,26 @@ def _run_available_now(spark, db_dir: str, table: str, target: str, checkpoint: 
     return batches
 
 
+def checkpoint_offsets(checkpoint: str) -> list:
+    """The source offsets Spark checkpointed, one per micro-batch (offsets/<batch id>: a version
+    line, the batch metadata, then one line per source)."""
+    directory = os.path.join(checkpoint, "offsets")
+    out = []
+    for name in sorted((n for n in os.listdir(directory) if n.isdigit()), key=int):
+        with open(os.path.join(directory, name)) as f:
+            lines = f.read().splitlines()
+        assert len(lines) == 3, lines
+        out.append(json.loads(lines[2]))
+    return out
+
+
+def assert_flat_offset(offset) -> None:
+    """Contract O1: a JSON object of primitives (no list, no object, no float)."""
+    assert isinstance(offset, dict), offset
+    for key, value in offset.items():
+        assert value is None or isinstance(value, (str, bool, int)), (key, offset)
+
+
 def test_stream_available_now_merge_into_delta(tmp_path, spark):
     db_dir = str(tmp_path / "db")
     target = str(tmp_path / "lakehouse" / "events")
@@ -208,6 +229,14 @@ def test_stream_available_now_merge_into_delta(tmp_path, spark):
     third = _run_available_now(spark, db_dir, "events", target, checkpoint, options)
     assert sum(third) == 0
     check_delta(spark, target, tbl.to_arrow(), "third AvailableNow run, source unchanged")
+
+    # What Spark checkpointed are the connector's offsets: flat objects of primitives, the
+    # (cursor, key) position keeping the key tuple as JSON text.
+    offsets = checkpoint_offsets(checkpoint)
+    assert len(offsets) >= 2
+    for offset in offsets:
+        assert_flat_offset(offset)
+        assert isinstance(json.loads(offset["key"]), list)
 
 
 def test_unknown_table_fails_clearly(tmp_path, spark):

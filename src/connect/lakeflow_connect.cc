@@ -63,6 +63,12 @@ struct StartOffset {
   std::string canonical = "{}";
 };
 
+// The "key" member of an offset: the compact JSON text of the key tuple (a list of primitives),
+// so the offset itself stays an object of primitives (contract O1).
+std::string KeyTupleText(const nlohmann::json& tuple) {
+  return tuple.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Result<StartOffset> ParseStartOffset(const std::string& table, const std::string& text,
                                      const char* what = "start offset") {
   StartOffset o;
@@ -90,13 +96,25 @@ Result<StartOffset> ParseStartOffset(const std::string& table, const std::string
       }
       o.cursor = v;
     } else if (k == "key") {
-      if (!v.is_array()) return Status::Invalid(where + ": \"key\" must be a list");
-      for (const auto& e : v) {
+      // Written as the compact JSON text of the key tuple (offsets hold primitives only);
+      // offsets stored by earlier releases hold the tuple itself as a JSON list.
+      nlohmann::json tuple = v;
+      if (v.is_string()) {
+        tuple = nlohmann::json::parse(v.get_ref<const std::string&>(), nullptr,
+                                      /*allow_exceptions=*/false);
+        if (tuple.is_discarded()) {
+          return Status::Invalid(where + ": \"key\" is not the JSON text of a list");
+        }
+      }
+      if (!tuple.is_array()) {
+        return Status::Invalid(where + ": \"key\" must be the JSON text of a list of key values");
+      }
+      for (const auto& e : tuple) {
         if (e.is_structured()) {
           return Status::Invalid(where + ": \"key\" values must be strings, numbers or null");
         }
       }
-      o.key = v;
+      o.key = std::move(tuple);
     } else {
       std::string shown = k.size() > 40 ? k.substr(0, 37) + "..." : k;
       return Status::Invalid(where + " has an unknown key \"" + shown +
@@ -112,7 +130,7 @@ Result<StartOffset> ParseStartOffset(const std::string& table, const std::string
   ojson c = ojson::object();
   if (o.cursor_field) c["cursor_field"] = *o.cursor_field;
   if (o.cursor) c["cursor"] = ojson::parse(o.cursor->dump());
-  if (o.key) c["key"] = ojson::parse(o.key->dump());
+  if (o.key) c["key"] = KeyTupleText(*o.key);
   if (o.version) c["version"] = *o.version;
   o.canonical = c.dump(-1, ' ', false, ojson::error_handler_t::replace);
   return o;
@@ -1211,12 +1229,12 @@ Result<std::string> EndOffsetText(const ResolvedTable& t, const Boundary& b) {
   end["cursor_field"] = *t.options.cursor_field;
   LF_ASSIGN_OR_RETURN(end["cursor"], EncodeOrderValue(*t.cursor_type, b.last.cursor));
   if (t.tie_break) {
-    ojson keys = ojson::array();
+    nlohmann::json keys = nlohmann::json::array();
     for (size_t k = 0; k < t.key_types.size(); ++k) {
       LF_ASSIGN_OR_RETURN(auto v, EncodeOrderValue(*t.key_types[k], b.last.keys[k]));
-      keys.push_back(std::move(v));
+      keys.push_back(nlohmann::json::parse(v.dump()));
     }
-    end["key"] = std::move(keys);
+    end["key"] = KeyTupleText(keys);
   }
   end["version"] = t.version;
   return end.dump(-1, ' ', false, ojson::error_handler_t::strict);
@@ -1580,8 +1598,8 @@ Result<ReadResult> LakeflowConnect::ReadPartition(const std::string& table,
       (k == "offset" ? offset : limit) = v.get<uint64_t>();
     } else if (k == "start" || k == "end") {
       if (!v.is_object()) return bad("has a \"" + k + "\" that is not an offset object");
-      // Offsets hold primitives and one list of primitives; refuse anything deeper before the
-      // (recursive) re-serialisation below.
+      // Offsets hold primitives (and, written by earlier releases, one list of primitives);
+      // refuse anything deeper before the (recursive) re-serialisation below.
       for (const auto& member : v) {
         if (!member.is_structured()) continue;
         if (!member.is_array()) return bad("has a \"" + k + "\" that is not an offset object");

@@ -31,9 +31,21 @@ struct Call {
   std::vector<int64_t> batch_rows;
 };
 
+// Contract O1: an offset is a JSON object whose values are primitives (string, integer, bool,
+// null): no list, no object, no float.
+void ExpectFlatOffset(const std::string& text) {
+  auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(j.is_object()) << "offset is not a JSON object: " << text;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    EXPECT_TRUE(it->is_string() || it->is_number_integer() || it->is_boolean() || it->is_null())
+        << "offset member \"" << it.key() << "\" is not a primitive: " << text;
+  }
+}
+
 Result<Call> ReadOnce(LakeflowConnect* c, const std::string& table, const std::string& start,
                       const Options& opts) {
   LF_ASSIGN_OR_RETURN(auto r, c->ReadTable(table, start, opts));
+  ExpectFlatOffset(r.end_offset);
   Call call;
   call.start = start;
   call.end = r.end_offset;
@@ -305,7 +317,7 @@ TEST(ConnectCdc, TieBreakCutsInsideRunsExactly) {
     auto key = [](const json& r) { return std::make_pair(r["ts"].get<int64_t>(), r["id"].get<int64_t>()); };
     EXPECT_LT(key(all[i - 1]), key(all[i]));
   }
-  EXPECT_EQ(calls[0].end, R"({"cursor_field":"ts","cursor":100,"key":[9],"version":1})");
+  EXPECT_EQ(calls[0].end, R"({"cursor_field":"ts","cursor":100,"key":"[9]","version":1})");
 }
 
 // CountPending bounds what the remaining calls return: at least every row still to come, at
@@ -439,6 +451,78 @@ TEST(ConnectOffsets, MalformedOrForeignOffsetsAreRefused) {
   }
 }
 
+// Offsets hold primitives only: the tie-break key tuple travels as the JSON text of a list.
+// Offsets stored by earlier releases (the tuple as a JSON list) still resume at the same row;
+// hostile "key" members are one-line errors.
+TEST(ConnectOffsets, KeyTupleIsTextAndTheOldListFormStillResumes) {
+  auto src = NewSource();
+  src->Commit("cd", EventSchema(a::int64()), ClusteredRows(60, 7, 5), 9);
+  Options o = {{"cursor_field", "ts"}, {"primary_keys", "id"}, {"max_records_per_batch", "8"}};
+  LakeflowConnect c(src);
+  auto calls = Drain(&c, "cd", o);
+  ASSERT_GE(calls.size(), 3u);
+  for (size_t i = 0; i + 1 < calls.size(); ++i) {
+    SCOPED_TRACE(calls[i].end);
+    // The same position through every entry point, all flat.
+    LakeflowConnect fresh(src);
+    auto latest = fresh.LatestOffset("cd", o, calls[i].start);
+    ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+    ExpectFlatOffset(*latest);
+    EXPECT_EQ(*latest, calls[i].end);
+    auto end = json::parse(calls[i].end);
+    ASSERT_TRUE(end["key"].is_string());
+    const json tuple = json::parse(end["key"].get<std::string>());
+    ASSERT_TRUE(tuple.is_array());
+    ASSERT_EQ(tuple.size(), 1u);
+    // Old form: {"cursor_field","cursor","key":[...],"version"}.
+    nlohmann::ordered_json old = nlohmann::ordered_json::parse(calls[i].end);
+    old["key"] = nlohmann::ordered_json::parse(tuple.dump());
+    LakeflowConnect resumed(src);
+    auto r = ReadOnce(&resumed, "cd", old.dump(), o);
+    ASSERT_TRUE(r.ok()) << old.dump() << ": " << r.status().ToString();
+    EXPECT_EQ(r->rows, calls[i + 1].rows);
+    EXPECT_EQ(r->end, calls[i + 1].end);
+    auto pending_old = resumed.CountPending("cd", old.dump(), o);
+    auto pending_new = resumed.CountPending("cd", calls[i].end, o);
+    ASSERT_TRUE(pending_old.ok() && pending_new.ok());
+    EXPECT_EQ(*pending_old, *pending_new);
+  }
+  // An empty read from the old form answers with the position in the flat form.
+  nlohmann::ordered_json last = nlohmann::ordered_json::parse(calls.back().end);
+  const std::string flat_last = last.dump();
+  last["key"] = nlohmann::ordered_json::parse(last["key"].get<std::string>());
+  auto tail = ReadOnce(&c, "cd", last.dump(), o);
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_TRUE(tail->rows.empty());
+  EXPECT_EQ(tail->end, flat_last);
+  // Whitespace inside the key text is not part of the position.
+  nlohmann::ordered_json spaced = nlohmann::ordered_json::parse(flat_last);
+  spaced["key"] = "[ " + spaced["key"].get<std::string>().substr(1);
+  auto same = ReadOnce(&c, "cd", spaced.dump(), o);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_EQ(same->end, flat_last);
+
+  const std::string head = R"({"cursor_field":"ts","cursor":100,"key":)";
+  for (const std::string& key :
+       {std::string(R"("[1")"), std::string(R"("")"), std::string(R"("5")"),
+        std::string(R"("{\"id\":1}")"), std::string(R"("[[1]]")"), std::string(R"("[{}]")"),
+        std::string(R"("[1,2]")"), std::string(R"("[1.5]")"), std::string(R"("[\"x\"]")"),
+        std::string("5"), std::string("true"), std::string(R"({"id":1})"),
+        std::string("[[1]]"), std::string(R"("[)") + std::string(100000, '[') + "\""}) {
+    const std::string text = head + key + R"(,"version":1})";
+    SCOPED_TRACE(text.substr(0, 80));
+    for (int entry = 0; entry < 3; ++entry) {
+      Status st = entry == 0   ? c.ReadTable("cd", text, o).status()
+                  : entry == 1 ? c.LatestOffset("cd", o, text).status()
+                               : c.CountPending("cd", text, o).status();
+      ASSERT_FALSE(st.ok());
+      EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+      EXPECT_EQ(st.message().find('\n'), std::string::npos) << st.message();
+      EXPECT_EQ(st.message().rfind("table 'cd': ", 0), 0u) << st.message();
+    }
+  }
+}
+
 TEST(ConnectCdc, LookbackRereadsLateRowsOnceAfterNewCommits) {
   auto src = NewSource();
   auto schema = EventSchema(a::timestamp(a::TimeUnit::kMicro, "UTC"));
@@ -454,7 +538,7 @@ TEST(ConnectCdc, LookbackRereadsLateRowsOnceAfterNewCommits) {
     EXPECT_EQ(AllRows(calls).size(), 2u);
     offset = calls.back().end;
     EXPECT_EQ(offset,
-              R"({"cursor_field":"ts","cursor":"1970-01-01T00:03:20.000000Z","key":[2],"version":1})");
+              R"({"cursor_field":"ts","cursor":"1970-01-01T00:03:20.000000Z","key":"[2]","version":1})");
     // No new commit: no lookback, nothing re-read.
     LakeflowConnect same(src);
     auto again = ReadOnce(&same, "lb", offset, o);
@@ -721,7 +805,9 @@ TEST(ConnectIncremental, EveryCursorTypeOrdersAndRoundTripsExactly) {
         if (i > 0) {
           const int64_t pid = all[i - 1]["id"];
           EXPECT_LE(value_of[pid], value_of[rid]);
-          if (std::string(mode) == "cdc" && value_of[pid] == value_of[rid]) EXPECT_LT(pid, rid);
+          if (std::string(mode) == "cdc" && value_of[pid] == value_of[rid]) {
+            EXPECT_LT(pid, rid);
+          }
         }
       }
       // Offsets: every end offset, re-read by a fresh instance, continues with the same rows.

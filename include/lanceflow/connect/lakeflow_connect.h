@@ -46,10 +46,14 @@
 //   after that exact row. Otherwise (append, or cdc without usable keys) a call never splits a run
 //   of equal cursors: it ends after the whole run that crosses max_records_per_batch, streamed
 //   without being held in memory. The offset is
-//   {"cursor_field": name, "cursor": value, "key": [values] (tie-break mode only), "version": V}
-//   with keys in that order; values are JSON integers (ints, uint64, date64 ms), strings
-//   ("YYYY-MM-DDTHH:MM:SS[.f]Z" timestamps with the unit's digits, "YYYY-MM-DD" date32, exact
-//   decimals, strings) and round-trip exactly.
+//   {"cursor_field": name, "cursor": value, "key": "[values]" (tie-break mode only),
+//    "version": V}
+//   with keys in that order. Every member is a primitive (contract O1): "key" is a string
+//   holding the compact JSON text of the key tuple, e.g. "key":"[9,\"a\"]". Cursor and key
+//   values are JSON integers (ints, uint64, date64 ms) or strings ("YYYY-MM-DDTHH:MM:SS[.f]Z"
+//   timestamps with the unit's digits, "YYYY-MM-DD" date32, exact decimals, strings) and
+//   round-trip exactly. Start offsets written by earlier releases with "key" as a JSON list are
+//   still accepted (an empty read answers with the same position in the text form).
 // - Windows (window_seconds) are anchored at the first row after the offset, so no window is
 //   empty and a run over a sparse history needs no empty calls; the offset advances to the last
 //   row read, not to the window's end, so rows committed later inside a window's span are not
