@@ -1242,19 +1242,38 @@ Result<std::string> EndOffsetText(const ResolvedTable& t, const Boundary& b) {
 
 }  // namespace
 
-Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
-                                              const std::string& start_offset,
-                                              const Options& options) {
+struct LakeflowConnect::Prelude {
+  ResolvedTable t;
+  StartOffset start;
+  bool newer = false;  // the offset was read at a version after t.version
+};
+
+Result<LakeflowConnect::Prelude> LakeflowConnect::Begin(const std::string& table,
+                                                        const std::string& start_offset,
+                                                        const Options& options,
+                                                        bool refuse_newer) {
   LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
-  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
-  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
-  const std::string where = "table " + Quote(table) + ": ";
-  if (start.version && *start.version > version) {
-    return Status::Invalid(where + "the offset was read at version " +
-                           std::to_string(*start.version) + " but the latest version is " +
+  Prelude p;
+  LF_ASSIGN_OR_RETURN(p.t, Resolve(source_.get(), table, version, options, init_time_us_));
+  LF_ASSIGN_OR_RETURN(p.start, ParseStartOffset(table, start_offset));
+  p.newer = p.start.version && *p.start.version > version;
+  if (p.newer && refuse_newer) {
+    return Status::Invalid("table " + Quote(table) + ": the offset was read at version " +
+                           std::to_string(*p.start.version) + " but the latest version is " +
                            std::to_string(version) +
                            " (table recreated?); reset the offset with a full refresh");
   }
+  return p;
+}
+
+Result<ReadResult> LakeflowConnect::ReadTable(const std::string& table,
+                                              const std::string& start_offset,
+                                              const Options& options) {
+  LF_ASSIGN_OR_RETURN(Prelude p, Begin(table, start_offset, options, /*refuse_newer=*/true));
+  const ResolvedTable& t = p.t;
+  const StartOffset& start = p.start;
+  const uint64_t version = t.version;
+  const std::string where = "table " + Quote(table) + ": ";
   const bool check_uint64 = !t.options.uint64_as_decimal;
   auto unchanged = [&]() -> ReadResult {
     return ReadResult{std::make_unique<EmptyReader>(t.output_schema), start.canonical};
@@ -1476,10 +1495,11 @@ Result<std::vector<std::string>> LakeflowConnect::GetPartitions(const std::strin
 Result<int64_t> LakeflowConnect::CountPending(const std::string& table,
                                               const std::string& start_offset,
                                               const Options& options) {
-  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
-  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
-  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
-  if (start.version && *start.version > version) return int64_t{0};
+  LF_ASSIGN_OR_RETURN(Prelude p, Begin(table, start_offset, options, /*refuse_newer=*/false));
+  if (p.newer) return int64_t{0};  // ReadTable refuses this offset
+  const ResolvedTable& t = p.t;
+  const StartOffset& start = p.start;
+  const uint64_t version = t.version;
   if (t.type == IngestionType::kSnapshot) {
     if (start.version && *start.version == version) return int64_t{0};
     return source_->CountRows(table, FilterText(t.options.filter), version);
@@ -1491,16 +1511,11 @@ Result<int64_t> LakeflowConnect::CountPending(const std::string& table,
 Result<std::string> LakeflowConnect::LatestOffset(const std::string& table,
                                                   const Options& options,
                                                   const std::string& start_offset) {
-  LF_ASSIGN_OR_RETURN(uint64_t version, PinnedVersion(table));
-  LF_ASSIGN_OR_RETURN(auto t, Resolve(source_.get(), table, version, options, init_time_us_));
-  LF_ASSIGN_OR_RETURN(auto start, ParseStartOffset(table, start_offset));
+  LF_ASSIGN_OR_RETURN(Prelude p, Begin(table, start_offset, options, /*refuse_newer=*/true));
+  const ResolvedTable& t = p.t;
+  const StartOffset& start = p.start;
+  const uint64_t version = t.version;
   const std::string where = "table " + Quote(table) + ": ";
-  if (start.version && *start.version > version) {
-    return Status::Invalid(where + "the offset was read at version " +
-                           std::to_string(*start.version) + " but the latest version is " +
-                           std::to_string(version) +
-                           " (table recreated?); reset the offset with a full refresh");
-  }
   if (t.type == IngestionType::kSnapshot) {
     if (start.cursor) {
       return Status::Invalid(where + "the offset holds a cursor but the table is read as a "

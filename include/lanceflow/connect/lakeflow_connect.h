@@ -196,6 +196,13 @@ class LakeflowConnect {
   Result<uint64_t> PinnedVersion(const std::string& table);
 
  private:
+  struct Prelude;  // the resolved table and the parsed start offset (lakeflow_connect.cc)
+  // The opening of every read from a start offset: pins the version, resolves the table at it
+  // and parses `start_offset`. An offset read at a version newer than the pinned one (the
+  // table was recreated) is Invalid when `refuse_newer`; otherwise Prelude::newer tells.
+  Result<Prelude> Begin(const std::string& table, const std::string& start_offset,
+                        const Options& options, bool refuse_newer);
+
   std::shared_ptr<source::Source> source_;
   int64_t init_time_us_;
   std::map<std::string, uint64_t> pinned_;
