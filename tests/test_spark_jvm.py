@@ -116,6 +116,8 @@ def child_rows(spark, args: dict) -> dict:
     out = {}
     for name, options in args["reads"].items():
         df = _reader(spark, options).load()
+        if name in args.get("select", {}):
+            df = df.select(*args["select"][name])
         out[name] = {"types": {f.name: f.dataType.simpleString() for f in df.schema.fields},
                      "rows": _rows(df)}
     return out
@@ -205,7 +207,10 @@ def run_child(tmp_path, case: str, args: dict) -> dict:
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           timeout=CHILD_TIMEOUT_S, cwd=_TESTS_DIR)
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        causes = [l for l in lines if ("Exception" in l or "Error" in l)
+                  and not l.lstrip().startswith("at ")][:8]
+        tail = "\n".join(causes + ["..."] + lines[-25:])
         pytest.fail(f"the Spark child for case {case!r} failed (exit {proc.returncode}):\n{tail}")
     with open(out_path, "rb") as f:
         return pickle.load(f)
@@ -329,6 +334,22 @@ def test_stream_available_now_with_admission_control(tmp_path, jar):
     second = sorted(i for b in got[1]["batches"] for i in b)
     assert second == sorted(list(range(10, 30)) + list(range(500, 515)))
     assert [i for b in got[2]["batches"] for i in b] == []
+
+
+def test_unicode_names_cross_the_jni_boundary(tmp_path, jar):
+    """Column names outside ASCII and the BMP go from the native schema to Spark and back into
+    the pruned scan's `columns` option intact."""
+    odd = "gr\u00f6\u00dfe \U0001F4CF"
+    table = pa.table({"id": pa.array([1, 2, 3], pa.int64()),
+                      odd: pa.array(["a\U0001F600", None, "\u00e9t\u00e9"]),
+                      "other": pa.array([1.5, 2.5, 3.5])})
+    db_dir = str(tmp_path / "db")
+    lancedb.connect(db_dir).create_table("names", table)
+    got = run_child(tmp_path, "rows", {"jar": jar, "select": {"names": ["id", odd]},
+                                       "reads": {"names": {"source": db_dir, "table": "names"}}})
+    assert got["names"]["types"] == {"id": "bigint", odd: "string"}
+    assert got["names"]["rows"] == [{"id": 1, odd: "a\U0001F600"}, {"id": 2, odd: None},
+                                    {"id": 3, odd: "\u00e9t\u00e9"}]
 
 
 def test_partitions_each_row_once(tmp_path, jar):

@@ -86,12 +86,40 @@ T Guard(JNIEnv* env, T fallback, F&& f) {
   return fallback;
 }
 
+// Java strings are UTF-16; the connector takes UTF-8. Unpaired surrogates become U+FFFD.
 std::string ToString(JNIEnv* env, jstring s, const char* what) {
   if (s == nullptr) throw StatusError{std::string(what) + " is null"};
-  const char* chars = env->GetStringUTFChars(s, nullptr);
+  const jsize n = env->GetStringLength(s);
+  const jchar* chars = env->GetStringChars(s, nullptr);
   if (chars == nullptr) throw JavaPending{};
-  std::string out(chars, static_cast<size_t>(env->GetStringUTFLength(s)));
-  env->ReleaseStringUTFChars(s, chars);
+  std::string out;
+  out.reserve(static_cast<size_t>(n));
+  for (jsize i = 0; i < n; ++i) {
+    uint32_t cp = chars[i];
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && chars[i + 1] >= 0xDC00 &&
+        chars[i + 1] <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (chars[i + 1] - 0xDC00);
+      ++i;
+    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+      cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+  env->ReleaseStringChars(s, chars);
   return out;
 }
 
@@ -112,27 +140,32 @@ Options ToOptions(JNIEnv* env, jobjectArray kv) {
   return out;
 }
 
+// UTF-8 to a Java string (through UTF-16: NewStringUTF takes modified UTF-8). Invalid sequences
+// become U+FFFD.
 jstring ToJava(JNIEnv* env, const std::string& s) {
-  // NewStringUTF takes modified UTF-8; the texts here are JSON produced with \u escapes for
-  // control characters, but may hold supplementary characters, so go through UTF-16.
   std::u16string u;
   u.reserve(s.size());
+  auto cont = [&](size_t at) {
+    return at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80;
+  };
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     uint32_t cp = 0xFFFD;
     size_t len = 1;
     if (c < 0x80) {
       cp = c;
-    } else if ((c >> 5) == 0x6 && i + 1 < s.size()) {
-      cp = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F);
+    } else if (c >= 0xC2 && c <= 0xDF && cont(i + 1)) {
+      cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3F);
       len = 2;
-    } else if ((c >> 4) == 0xE && i + 2 < s.size()) {
-      cp = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    } else if (c >= 0xE0 && c <= 0xEF && cont(i + 1) && cont(i + 2)) {
+      cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3F);
       len = 3;
-    } else if ((c >> 3) == 0x1E && i + 3 < s.size()) {
-      cp = ((c & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) |
+      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+    } else if (c >= 0xF0 && c <= 0xF4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+      cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) |
            (s[i + 3] & 0x3F);
       len = 4;
+      if (cp < 0x10000 || cp > 0x10FFFF) cp = 0xFFFD;
     }
     i += len;
     if (cp >= 0x10000) {

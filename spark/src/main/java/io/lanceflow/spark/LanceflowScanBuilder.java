@@ -44,10 +44,7 @@ final class LanceflowScanBuilder implements ScanBuilder, SupportsPushDownRequire
     for (String option : new String[] {"cursor_field", "primary_keys"}) {
       String v = options.get(option);
       if (v == null) continue;
-      for (String name : splitNames(v)) {
-        int dot = name.indexOf('.');
-        wanted.add(dot < 0 ? name : name.substring(0, dot));
-      }
+      for (String path : splitNames(v)) wanted.add(firstPart(path));
     }
     List<StructField> read = new ArrayList<>();
     for (StructField f : tableSchema.fields()) {
@@ -63,7 +60,7 @@ final class LanceflowScanBuilder implements ScanBuilder, SupportsPushDownRequire
     StringBuilder columns = new StringBuilder("[");
     for (int i = 0; i < read.size(); ++i) {
       if (i > 0) columns.append(',');
-      columns.append(jsonString(read.get(i).name()));
+      columns.append(jsonString(quoted(read.get(i).name())));
     }
     columns.append(']');
     return new LanceflowScan(
@@ -107,6 +104,36 @@ final class LanceflowScanBuilder implements ScanBuilder, SupportsPushDownRequire
       for (String part : t.split(",")) out.add(part.trim());
     }
     return out;
+  }
+
+  /** A column path's top-level field name: `a`.b, "a".b and a.b all give a. */
+  static String firstPart(String path) {
+    String p = path.trim();
+    if (p.isEmpty() || (p.charAt(0) != '`' && p.charAt(0) != '"')) {
+      int dot = p.indexOf('.');
+      return (dot < 0 ? p : p.substring(0, dot)).trim();
+    }
+    char q = p.charAt(0);
+    StringBuilder b = new StringBuilder();
+    for (int i = 1; i < p.length(); ++i) {
+      char c = p.charAt(i);
+      if (c == q) {
+        if (i + 1 < p.length() && p.charAt(i + 1) == q) {
+          b.append(q);
+          ++i;
+        } else {
+          break;
+        }
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /** A field name as one quoted column-path part (the connector's `columns` syntax). */
+  static String quoted(String name) {
+    return "`" + name.replace("`", "``") + "`";
   }
 
   static String jsonString(String s) {
