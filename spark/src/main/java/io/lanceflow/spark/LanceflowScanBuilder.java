@@ -7,7 +7,14 @@ import java.util.Set;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.TimestampType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -67,14 +74,27 @@ final class LanceflowScanBuilder implements ScanBuilder, SupportsPushDownRequire
         tableSchema, readSchema, options.with("columns", columns.toString()));
   }
 
+  /**
+   * The cheapest column to decode: a fixed-width one (the smallest), else a string or binary one,
+   * else the first nested one.
+   */
   private static StructField narrowest(StructType schema) {
     StructField best = null;
-    int bestSize = Integer.MAX_VALUE;
+    long bestCost = Long.MAX_VALUE;
     for (StructField f : schema.fields()) {
-      int size = f.dataType().defaultSize();
-      if (size < bestSize) {
+      DataType t = f.dataType();
+      long cost;
+      if (t instanceof NumericType || t instanceof BooleanType || t instanceof DateType
+          || t instanceof TimestampType) {
+        cost = t.defaultSize();
+      } else if (t instanceof StringType || t instanceof BinaryType) {
+        cost = 1_000;
+      } else {
+        cost = 1_000_000;
+      }
+      if (cost < bestCost) {
         best = f;
-        bestSize = size;
+        bestCost = cost;
       }
     }
     return best;
