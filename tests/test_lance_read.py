@@ -42,6 +42,7 @@ from fixtures.make_lance_corpus import (ENGINE_VERSION, STORAGE_VERSIONS, corpus
 from jsonl_reference import encode_table as _encode_table
 from jsonl_reference import values_equal
 from lanceflow_cli import run
+from spark_type_mapping import spark_struct
 
 PLAN = corpus_plan()
 PLAN_BY_NAME = {s.name: s for s in PLAN}
@@ -711,48 +712,13 @@ def test_schema(db_dir, table, version):
         assert (g.get("metadata") or {}) == (e.get("metadata") or {}), g["name"]
 
 
-def _spark_type(t: pa.DataType) -> Any:
-    """Spark JSON type per the mapping documented in include/lanceflow/connect/spark_schema.h."""
-    if pa.types.is_boolean(t):
-        return "boolean"
-    if pa.types.is_integer(t):
-        return "long"
-    if pa.types.is_float16(t) or pa.types.is_float32(t):
-        return "float"
-    if pa.types.is_float64(t):
-        return "double"
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return "string"
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
-        return "binary"
-    if pa.types.is_date(t):
-        return "date"
-    if pa.types.is_timestamp(t):
-        return "timestamp"
-    if pa.types.is_decimal128(t):
-        return f"decimal({t.precision},{t.scale})"
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return {"type": "array", "elementType": _spark_type(t.value_type),
-                "containsNull": t.value_field.nullable}
-    if pa.types.is_struct(t):
-        return _spark_struct([t.field(i) for i in range(t.num_fields)])
-    if pa.types.is_dictionary(t):
-        return _spark_type(t.value_type)
-    return "string"
-
-
-def _spark_struct(fields) -> Dict[str, Any]:
-    return {"type": "struct", "fields": [{"name": f.name, "type": _spark_type(f.type),
-                                          "nullable": f.nullable, "metadata": {}}
-                                         for f in fields]}
-
-
 @pytest.mark.parametrize("table", [f"types_{t}" for t in SV_TAGS] + ["hist_2_1_sr_v1",
                                                                       "encodings_2_2"])
 def test_schema_spark(db_dir, table):
     r = run(["schema", "--source", db_dir, "--table", table, "--spark"])
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.text) == _spark_struct(list(engine_open(db_dir, table).schema))
+    assert json.loads(r.text) == spark_struct(engine_open(db_dir, table).schema,
+                                              unmapped="string")
 
 
 @pytest.mark.parametrize("table,version", [
