@@ -295,6 +295,34 @@ TEST(ParquetWriter, MismatchedBatchIsInvalid) {
   EXPECT_EQ((*w)->WriteBatch(batch).code(), StatusCode::kInvalidArgument);
 }
 
+// A dictionary index outside the dictionary (negative, beyond it, or a uint64 beyond int64) is
+// an error naming the column and slot, never a read past the dictionary.
+TEST(ParquetWriter, DictionaryIndexOutsideTheDictionaryIsInvalid) {
+  auto words = at::Strings({"a", "b"});
+  auto check = [&](const arrow::DataTypePtr& type, const BufferPtr& indices, const char* what) {
+    auto schema = std::make_shared<Schema>(std::vector<arrow::FieldPtr>{MakeField("w", type)});
+    auto col = at::MakeData(type, 3, {nullptr, indices});
+    col->dictionary = words;
+    auto batch = std::make_shared<RecordBatch>(schema, 3, std::vector<ArrayDataPtr>{col});
+    auto r = WriteParquet(schema, {batch});
+    ASSERT_FALSE(r.ok()) << what;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << what;
+    EXPECT_NE(r.status().message().find("'w'"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("slot 2"), std::string::npos) << r.status().message();
+  };
+  const auto u64 = arrow::dictionary(arrow::uint64(), arrow::utf8());
+  check(u64, at::BufferOf(std::vector<uint64_t>{1, 0, uint64_t{1} << 63}), "uint64 above long");
+  check(u64, at::BufferOf(std::vector<uint64_t>{1, 0, 2}), "one past the end");
+  const auto i8 = arrow::dictionary(arrow::int8(), arrow::utf8());
+  check(i8, at::BufferOf(std::vector<int8_t>{1, 0, -1}), "negative");
+  // The same layout with indices in range writes.
+  auto schema = std::make_shared<Schema>(std::vector<arrow::FieldPtr>{MakeField("w", i8)});
+  auto col = at::MakeData(i8, 3, {nullptr, at::BufferOf(std::vector<int8_t>{1, 0, 1})});
+  col->dictionary = words;
+  auto ok = std::make_shared<RecordBatch>(schema, 3, std::vector<ArrayDataPtr>{col});
+  EXPECT_TRUE(WriteParquet(schema, {ok}).ok());
+}
+
 // Files are written by a background thread: a large file round-trips byte for byte through
 // OpenFile, and a failing device is reported by the writer, not lost.
 TEST(ParquetWriter, FileSinkWritesEverythingAndReportsWriteErrors) {

@@ -16,6 +16,7 @@
 
 #include "lanceflow/arrow/decimal.h"
 #include "lanceflow/arrow/float16.h"
+#include "lanceflow/arrow/integer_value.h"
 #include "metadata.h"
 #include "page_codec.h"
 #include "rle.h"
@@ -683,27 +684,6 @@ class LeafWriter {
   // Sets the file-wide min/max of info().stats.
   virtual void FinishFileStatistics() = 0;
 
-  static int64_t DictionaryIndex(const ArrayData& a, int64_t i) {
-    switch (a.type->index_type()->id()) {
-      case TypeId::kInt8:
-        return a.values<int8_t>()[i];
-      case TypeId::kInt16:
-        return a.values<int16_t>()[i];
-      case TypeId::kInt32:
-        return a.values<int32_t>()[i];
-      case TypeId::kInt64:
-        return a.values<int64_t>()[i];
-      case TypeId::kUInt8:
-        return a.values<uint8_t>()[i];
-      case TypeId::kUInt16:
-        return a.values<uint16_t>()[i];
-      case TypeId::kUInt32:
-        return a.values<uint32_t>()[i];
-      default:
-        return static_cast<int64_t>(a.values<uint64_t>()[i]);
-    }
-  }
-
  protected:
   virtual Status PutValues(const ArrayData& a, int64_t start, int64_t n) = 0;
   virtual int64_t ValueBytes() const = 0;
@@ -1274,12 +1254,18 @@ std::unique_ptr<LeafWriter> MakeLeafWriter(LeafInfo* info, const WriterOptions& 
 Status WalkDictionaryLeaf(const LeafInfo& L, const ArrayData& arr, int64_t start, int64_t count,
                           int16_t def, int16_t rep_first, int16_t rep_rest, LeafWriter* w) {
   const ArrayData& dict = *arr.dictionary;
+  const TypeId index_type = arr.type->index_type()->id();
   for (int64_t i = start; i < start + count; ++i) {
     const int16_t rf = i == start ? rep_first : rep_rest;
     bool valid = arr.IsValid(i);
     int64_t idx = 0;
     if (valid) {
-      idx = LeafWriter::DictionaryIndex(arr, i);
+      const std::optional<int64_t> at = arrow::IntegerValueAt(arr, index_type, i);
+      if (!at || *at < 0 || *at >= dict.length) {
+        return Status::Invalid("parquet: column '" + L.stats.parquet_path +
+                               "': dictionary index out of range at slot " + std::to_string(i));
+      }
+      idx = *at;
       valid = dict.IsValid(idx);
     }
     if (!valid) {

@@ -11,11 +11,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
 
 #include "lanceflow/arrow/float16.h"
+#include "lanceflow/arrow/integer_value.h"
 #include "lanceflow/arrow/take.h"
 #include "lanceflow/connect/lakeflow_connect.h"
 #include "lanceflow/connect/spark_schema.h"
@@ -384,7 +386,7 @@ struct FlowContext {
   // "delta.enableDeletionVectors": "false" turns it off). Existing tables keep their protocol.
   bool create_with_dvs = true;
   // Columns arrive as the Delta table (declared from the Spark schema) stores them.
-  connect::SparkMappingOptions mapping;
+  connect::SparkMappingOptions mapping{};
   // Rows this run is expected to read in all (RunOptions::estimate_rows; -1 = unknown).
   int64_t rows_expected = -1;
   bool estimated = false;
@@ -631,6 +633,85 @@ struct KeySet {
   bool prunable = true;  // false: some key has no statistics form, every file is a candidate
 };
 
+// Changes per key with their key statistics: the row with the highest sequence_by wins, later
+// rows (read order) win ties, a null sequence_by orders before every value.
+struct KeyedEvents {
+  struct Event {
+    size_t batch;
+    int64_t row;
+    SeqValue seq;
+    bool dropped = false;
+  };
+  std::unordered_map<std::string, Event> events;
+  KeySet key_set;
+
+  // The change sequence of key `k`; null when `k` has no change.
+  const SeqValue* Sequence(const std::string& k) const {
+    auto it = events.find(k);
+    return it == events.end() ? nullptr : &it->second.seq;
+  }
+  // Marks the event of key `k` (which has one) as dropped: a stored row is newer.
+  void Drop(const std::string& k) { events.find(k)->second.dropped = true; }
+  // Per batch (of `num_batches`) the rows of the events not dropped, ascending.
+  std::vector<std::vector<int64_t>> KeptRows(size_t num_batches) const {
+    std::vector<std::vector<int64_t>> rows(num_batches);
+    for (const auto& [k, e] : events) {
+      if (!e.dropped) rows[e.batch].push_back(e.row);
+    }
+    for (auto& r : rows) std::sort(r.begin(), r.end());
+    return rows;
+  }
+};
+
+// The events of `batches`, keyed on the columns `key_idx` (named `keys`), ordered by column
+// `seq_idx`; with `seq_idx` < 0 every row has a null sequence. When `null_sequence_error` is not
+// empty a row with a null sequence_by fails with that message.
+Result<KeyedEvents> CollectEvents(const std::vector<RecordBatchPtr>& batches,
+                                  const std::vector<std::string>& keys,
+                                  const std::vector<int>& key_idx, int seq_idx,
+                                  std::string_view null_sequence_error) {
+  KeyedEvents out;
+  out.key_set.columns.resize(keys.size());
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    const auto& b = batches[bi];
+    std::vector<arrow::ArrayDataPtr> kc;
+    for (int i : key_idx) {
+      LF_ASSIGN_OR_RETURN(auto a, Plain(b->column(i)));
+      kc.push_back(std::move(a));
+    }
+    arrow::ArrayDataPtr seq_arr;
+    if (seq_idx >= 0) {
+      LF_ASSIGN_OR_RETURN(seq_arr, Plain(b->column(seq_idx)));
+    }
+    for (int64_t r = 0; r < b->num_rows(); ++r) {
+      std::string k;
+      delta::KeyTuple tuple(kc.size());
+      for (size_t c = 0; c < kc.size(); ++c) {
+        delta::KeyKind kind = delta::KeyKind::kNumber;
+        LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
+        out.key_set.columns[c].kind = kind;
+        if (!kc[c]->IsNull(r) && !tuple[c]) out.key_set.prunable = false;
+      }
+      SeqValue seq;
+      if (seq_arr) {
+        LF_ASSIGN_OR_RETURN(seq, SequenceAt(*seq_arr, r));
+      }
+      if (!null_sequence_error.empty() && std::holds_alternative<std::monostate>(seq)) {
+        return Status::Invalid(std::string(null_sequence_error));
+      }
+      auto it = out.events.find(k);
+      if (it == out.events.end()) {
+        out.events.emplace(std::move(k), KeyedEvents::Event{bi, r, std::move(seq)});
+        out.key_set.tuples.push_back(std::move(tuple));
+      } else if (!(seq < it->second.seq)) {
+        it->second = KeyedEvents::Event{bi, r, std::move(seq)};
+      }
+    }
+  }
+  for (size_t c = 0; c < keys.size(); ++c) out.key_set.columns[c].path = {keys[c]};
+  return out;
+}
+
 // Row group `g` of a data file whose first row is row `base` of the file, without the rows in
 // `deleted` (the file's DV, sorted). `columns` as ParquetReader::ReadRowGroup. When `positions`
 // is given it receives the file row index of every returned row.
@@ -664,34 +745,6 @@ Result<RecordBatchPtr> ReadLiveRowGroup(parquet::ParquetReader& reader, int g, i
     for (int64_t r : keep) positions->push_back(base + r);
   }
   return arrow::TakeRecordBatch(*b, keep.data(), static_cast<int64_t>(keep.size()));
-}
-
-// The value of integer slot `i` (a non-null slot of an integer array), or nullopt for other
-// types and uint64 values beyond int64.
-std::optional<int64_t> IntegerAt(const ArrayData& a, int64_t i) {
-  switch (a.type->id()) {
-    case TypeId::kInt8:
-      return a.values<int8_t>()[i];
-    case TypeId::kInt16:
-      return a.values<int16_t>()[i];
-    case TypeId::kInt32:
-      return a.values<int32_t>()[i];
-    case TypeId::kInt64:
-      return a.values<int64_t>()[i];
-    case TypeId::kUInt8:
-      return a.values<uint8_t>()[i];
-    case TypeId::kUInt16:
-      return a.values<uint16_t>()[i];
-    case TypeId::kUInt32:
-      return a.values<uint32_t>()[i];
-    case TypeId::kUInt64: {
-      const uint64_t v = a.values<uint64_t>()[i];
-      if (v > uint64_t{INT64_MAX}) return std::nullopt;
-      return static_cast<int64_t>(v);
-    }
-    default:
-      return std::nullopt;
-  }
 }
 
 // For a single numeric key column whose keys are all integers: the sorted key values (a row
@@ -791,7 +844,7 @@ Status RewriteWithout(const delta::DeltaTable& table, const delta::Snapshot& sna
           // Most rows hold no changed key: a binary search over the integer keys skips them
           // without building the canonical key.
           if (int_key != nullptr && !int_key->IsNull(r)) {
-            std::optional<int64_t> v = IntegerAt(*int_key, r);
+            std::optional<int64_t> v = arrow::IntegerValueAt(*int_key, r);
             if (v && !std::binary_search(probe->begin(), probe->end(), *v)) continue;
           }
           std::string k;
@@ -929,53 +982,15 @@ Status ApplyDeletes(FlowContext* ctx, const connect::Options& opts,
   const int seq_idx = schema->GetFieldIndex(seq_col);
   LF_ASSIGN_OR_RETURN(auto batches, Drain(*dr.records, ctx));
   // Per key the newest delete sequence.
-  std::unordered_map<std::string, SeqValue> deletes;
-  KeySet key_set;
-  key_set.columns.resize(keys.size());
-  for (const auto& b : batches) {
-    std::vector<arrow::ArrayDataPtr> kc;
-    for (int i : key_idx) {
-      LF_ASSIGN_OR_RETURN(auto a, Plain(b->column(i)));
-      kc.push_back(std::move(a));
-    }
-    arrow::ArrayDataPtr seq_arr;
-    if (seq_idx >= 0) {
-      LF_ASSIGN_OR_RETURN(seq_arr, Plain(b->column(seq_idx)));
-    }
-    for (int64_t r = 0; r < b->num_rows(); ++r) {
-      std::string k;
-      delta::KeyTuple tuple(kc.size());
-      for (size_t c = 0; c < kc.size(); ++c) {
-        delta::KeyKind kind = delta::KeyKind::kNumber;
-        LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
-        key_set.columns[c].kind = kind;
-        if (!kc[c]->IsNull(r) && !tuple[c]) key_set.prunable = false;
-      }
-      SeqValue seq;
-      if (seq_arr) {
-        LF_ASSIGN_OR_RETURN(seq, SequenceAt(*seq_arr, r));
-      }
-      auto it = deletes.find(k);
-      if (it == deletes.end()) {
-        deletes.emplace(std::move(k), std::move(seq));
-        key_set.tuples.push_back(std::move(tuple));
-      } else if (it->second < seq) {
-        it->second = std::move(seq);
-      }
-    }
-  }
-  for (size_t c = 0; c < keys.size(); ++c) key_set.columns[c].path = {keys[c]};
+  LF_ASSIGN_OR_RETURN(auto deletes, CollectEvents(batches, keys, key_idx, seq_idx, {}));
   delta::Transaction txn(*snap);
   delta::DeletionVectorFileWriter dvw;
   const bool use_dvs = delta::DeletionVectorsEnabled(snap->protocol, snap->metadata);
-  if (!deletes.empty()) {
+  if (!deletes.events.empty()) {
     LF_RETURN_NOT_OK(RewriteWithout(
-        table, *snap, keys, seq_col, key_set,
-        [&](const std::string& k) -> const SeqValue* {
-          auto it = deletes.find(k);
-          return it == deletes.end() ? nullptr : &it->second;
-        },
-        [](const std::string&) {}, &txn, ctx, use_dvs ? &dvw : nullptr));
+        table, *snap, keys, seq_col, deletes.key_set,
+        [&](const std::string& k) { return deletes.Sequence(k); }, [](const std::string&) {}, &txn,
+        ctx, use_dvs ? &dvw : nullptr));
   }
   LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
   LF_RETURN_NOT_OK(
@@ -1011,67 +1026,23 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
     if (seq_idx < 0) return Status::Invalid("sequence_by column '" + seq_col + "' not found");
     LF_ASSIGN_OR_RETURN(auto batches, Drain(*rr.records, ctx));
 
-    // One event per key: the highest sequence wins, later rows win ties (read order).
-    struct Event {
-      size_t batch;
-      int64_t row;
-      SeqValue seq;
-      bool dropped = false;
-    };
-    std::unordered_map<std::string, Event> events;
-    KeySet key_set;
-    key_set.columns.resize(keys.size());
-    for (size_t bi = 0; bi < batches.size(); ++bi) {
-      const auto& b = batches[bi];
-      std::vector<arrow::ArrayDataPtr> kc;
-      for (int i : key_idx) {
-        LF_ASSIGN_OR_RETURN(auto a, Plain(b->column(i)));
-        kc.push_back(std::move(a));
-      }
-      LF_ASSIGN_OR_RETURN(auto seq_arr, Plain(b->column(seq_idx)));
-      for (int64_t r = 0; r < b->num_rows(); ++r) {
-        std::string k;
-        delta::KeyTuple tuple(kc.size());
-        for (size_t c = 0; c < kc.size(); ++c) {
-          delta::KeyKind kind = delta::KeyKind::kNumber;
-          LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
-          key_set.columns[c].kind = kind;
-          if (!kc[c]->IsNull(r) && !tuple[c]) key_set.prunable = false;
-        }
-        LF_ASSIGN_OR_RETURN(SeqValue seq, SequenceAt(*seq_arr, r));
-        auto it = events.find(k);
-        if (it == events.end()) {
-          events.emplace(std::move(k), Event{bi, r, std::move(seq)});
-          key_set.tuples.push_back(std::move(tuple));
-        } else if (!(seq < it->second.seq)) {
-          it->second = Event{bi, r, std::move(seq)};
-        }
-      }
-    }
-    for (size_t c = 0; c < keys.size(); ++c) key_set.columns[c].path = {keys[c]};
+    // One event per key: the newest sequence_by wins.
+    LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(batches, keys, key_idx, seq_idx, {}));
 
     delta::Transaction txn(snap);
     delta::DeletionVectorFileWriter dvw;
     const bool use_dvs = delta::DeletionVectorsEnabled(snap.protocol, snap.metadata);
     LF_RETURN_NOT_OK(RewriteWithout(
-        *table, snap, keys, seq_col, key_set,
-        [&](const std::string& k) -> const SeqValue* {
-          auto ev = events.find(k);
-          return ev == events.end() ? nullptr : &ev->second.seq;
-        },
-        [&](const std::string& k) { events.find(k)->second.dropped = true; }, &txn, ctx,
-        use_dvs ? &dvw : nullptr));
+        *table, snap, keys, seq_col, ke.key_set,
+        [&](const std::string& k) { return ke.Sequence(k); },
+        [&](const std::string& k) { ke.Drop(k); }, &txn, ctx, use_dvs ? &dvw : nullptr));
     LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
     // The winning rows, in read order.
     DataFileWriter w(ctx->root, schema, ctx->options.max_rows_per_file);
-    std::vector<std::vector<int64_t>> take(batches.size());
-    for (const auto& [k, e] : events) {
-      if (!e.dropped) take[e.batch].push_back(e.row);
-    }
+    const std::vector<std::vector<int64_t>> take = ke.KeptRows(batches.size());
     for (size_t bi = 0; bi < batches.size(); ++bi) {
-      auto& rows = take[bi];
+      const auto& rows = take[bi];
       if (rows.empty()) continue;
-      std::sort(rows.begin(), rows.end());
       LF_ASSIGN_OR_RETURN(auto t, arrow::TakeRecordBatch(*batches[bi], rows.data(),
                                                          static_cast<int64_t>(rows.size())));
       LF_RETURN_NOT_OK(w.Write(*t));
@@ -1093,6 +1064,7 @@ Status RunScd1Merge(FlowContext* ctx, const connect::Options& opts,
 
 constexpr const char* kStartAt = "__START_AT";
 constexpr const char* kEndAt = "__END_AT";
+constexpr std::string_view kScd2NullSequence = "SCD_TYPE_2: a row has a null sequence_by value";
 
 // Bytes per value of a sequence type SCD2 supports (its SeqValue is an int64); 0 otherwise.
 int Scd2SequenceWidth(const arrow::DataType& t) {
@@ -1339,57 +1311,6 @@ Status CloseCurrentRows(const delta::DeltaTable& table, const delta::Snapshot& s
   return Status::OK();
 }
 
-// Changes per key (highest sequence wins; later rows win ties) with their key statistics.
-struct KeyedEvents {
-  struct Event {
-    size_t batch;
-    int64_t row;
-    SeqValue seq;
-    bool dropped = false;
-  };
-  std::unordered_map<std::string, Event> events;
-  KeySet key_set;
-};
-
-Result<KeyedEvents> CollectEvents(const std::vector<RecordBatchPtr>& batches,
-                                  const std::vector<std::string>& keys,
-                                  const std::vector<int>& key_idx, int seq_idx) {
-  KeyedEvents out;
-  out.key_set.columns.resize(keys.size());
-  for (size_t bi = 0; bi < batches.size(); ++bi) {
-    const auto& b = batches[bi];
-    std::vector<arrow::ArrayDataPtr> kc;
-    for (int i : key_idx) {
-      LF_ASSIGN_OR_RETURN(auto a, Plain(b->column(i)));
-      kc.push_back(std::move(a));
-    }
-    LF_ASSIGN_OR_RETURN(auto seq_arr, Plain(b->column(seq_idx)));
-    for (int64_t r = 0; r < b->num_rows(); ++r) {
-      std::string k;
-      delta::KeyTuple tuple(kc.size());
-      for (size_t c = 0; c < kc.size(); ++c) {
-        delta::KeyKind kind = delta::KeyKind::kNumber;
-        LF_RETURN_NOT_OK(AppendKey(*kc[c], r, &k, &tuple[c], &kind));
-        out.key_set.columns[c].kind = kind;
-        if (!kc[c]->IsNull(r) && !tuple[c]) out.key_set.prunable = false;
-      }
-      LF_ASSIGN_OR_RETURN(SeqValue seq, SequenceAt(*seq_arr, r));
-      if (std::holds_alternative<std::monostate>(seq)) {
-        return Status::Invalid("SCD_TYPE_2: a row has a null sequence_by value");
-      }
-      auto it = out.events.find(k);
-      if (it == out.events.end()) {
-        out.events.emplace(std::move(k), KeyedEvents::Event{bi, r, std::move(seq)});
-        out.key_set.tuples.push_back(std::move(tuple));
-      } else if (!(seq < it->second.seq)) {
-        it->second = KeyedEvents::Event{bi, r, std::move(seq)};
-      }
-    }
-  }
-  for (size_t c = 0; c < keys.size(); ++c) out.key_set.columns[c].path = {keys[c]};
-  return out;
-}
-
 Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
                     const connect::TableMetadata& md) {
   const TableSpec& spec = ctx->spec;
@@ -1441,18 +1362,16 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
                                                      "deletes of table " + spec.source_table));
         const int dseq = dr.records->schema()->GetFieldIndex(seq_col);
         LF_ASSIGN_OR_RETURN(auto dbatches, Drain(*dr.records, ctx));
-        LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(dbatches, keys, key_idx, dseq));
+        LF_ASSIGN_OR_RETURN(auto ke,
+                            CollectEvents(dbatches, keys, key_idx, dseq, kScd2NullSequence));
         delta::Transaction txn(snap);
         delta::DeletionVectorFileWriter dvw;
         const bool use_dvs = delta::DeletionVectorsEnabled(snap.protocol, snap.metadata);
         if (!ke.events.empty()) {
           LF_RETURN_NOT_OK(CloseCurrentRows(
               *table, snap, keys, ke.key_set, /*close_on_equal=*/true,
-              [&](const std::string& k) -> const SeqValue* {
-                auto it = ke.events.find(k);
-                return it == ke.events.end() ? nullptr : &it->second.seq;
-              },
-              [](const std::string&) {}, &txn, ctx, use_dvs ? &dvw : nullptr));
+              [&](const std::string& k) { return ke.Sequence(k); }, [](const std::string&) {}, &txn,
+              ctx, use_dvs ? &dvw : nullptr));
         }
         LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
         LF_RETURN_NOT_OK(CommitBatch(*table, snap, &txn, spec, &state, state.offset, "DELETE", ctx,
@@ -1463,29 +1382,21 @@ Status RunScd2Merge(FlowContext* ctx, const connect::Options& opts,
     }
     LF_ASSIGN_OR_RETURN(auto key_idx, KeyIndices(*schema, keys, "table " + spec.source_table));
     LF_ASSIGN_OR_RETURN(auto batches, Drain(*rr.records, ctx));
-    LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(batches, keys, key_idx, seq_idx));
+    LF_ASSIGN_OR_RETURN(auto ke, CollectEvents(batches, keys, key_idx, seq_idx, kScd2NullSequence));
     delta::Transaction txn(snap);
     delta::DeletionVectorFileWriter dvw;
     const bool use_dvs = delta::DeletionVectorsEnabled(snap.protocol, snap.metadata);
     LF_RETURN_NOT_OK(CloseCurrentRows(
         *table, snap, keys, ke.key_set, /*close_on_equal=*/false,
-        [&](const std::string& k) -> const SeqValue* {
-          auto it = ke.events.find(k);
-          return it == ke.events.end() ? nullptr : &it->second.seq;
-        },
-        [&](const std::string& k) { ke.events.find(k)->second.dropped = true; }, &txn, ctx,
-        use_dvs ? &dvw : nullptr));
+        [&](const std::string& k) { return ke.Sequence(k); },
+        [&](const std::string& k) { ke.Drop(k); }, &txn, ctx, use_dvs ? &dvw : nullptr));
     LF_RETURN_NOT_OK(dvw.Finish(ctx->root));
     // The new current rows, in read order.
     DataFileWriter w(ctx->root, dest_schema, ctx->options.max_rows_per_file);
-    std::vector<std::vector<int64_t>> take(batches.size());
-    for (const auto& [k, e] : ke.events) {
-      if (!e.dropped) take[e.batch].push_back(e.row);
-    }
+    const std::vector<std::vector<int64_t>> take = ke.KeptRows(batches.size());
     for (size_t bi = 0; bi < batches.size(); ++bi) {
-      auto& rows = take[bi];
+      const auto& rows = take[bi];
       if (rows.empty()) continue;
-      std::sort(rows.begin(), rows.end());
       LF_ASSIGN_OR_RETURN(auto t, arrow::TakeRecordBatch(*batches[bi], rows.data(),
                                                          static_cast<int64_t>(rows.size())));
       std::vector<arrow::ArrayDataPtr> cols = t->columns();
