@@ -66,9 +66,9 @@ inline Result<arrow::RecordBatchPtr> MakeBatch(const arrow::SchemaPtr& schema,
           static_cast<arrow::LargeStringBuilder*>(b.get())->Append(std::get<std::string>(v));
           break;
         case TypeId::kDecimal128: {
-          arrow::Decimal128 d;
-          __int128 x = std::get<__int128>(v);
-          std::memcpy(&d, &x, 16);
+          // Two's complement words, least significant first.
+          const auto x = static_cast<unsigned __int128>(std::get<__int128>(v));
+          const arrow::Decimal128 d{{static_cast<uint64_t>(x), static_cast<uint64_t>(x >> 64)}};
           static_cast<arrow::Decimal128Builder*>(b.get())->Append(d);
           break;
         }
