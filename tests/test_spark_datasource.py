@@ -10,6 +10,8 @@ tests), which compute the expected values without lanceflow.
   - batch: every type equals the engine's rows; the Spark schema is the documented mapping;
   - partitioned batch over a multi-fragment table with deletions: more than one Spark partition,
     every live row exactly once;
+  - a one-fragment table is read by defaultParallelism tasks unless partition_rows or
+    target_partitions is given;
   - streaming with Trigger.AvailableNow into a Delta table through foreachBatch MERGE by key:
     the query terminates and the table equals the source; after the engine updates and appends
     rows a second run on the same checkpoint reads only the changed rows and the table equals
@@ -146,6 +148,37 @@ def test_partitioned_read_returns_each_row_once(tmp_path, spark):
               .option("columns", '["id","text"]').load())
     assert narrow.columns == ["id", "text"]
     assert narrow.count() == len(source_ids)
+
+
+def test_one_fragment_table_spreads_over_the_default_parallelism(tmp_path, spark):
+    """register(spark) defaults target_partitions to defaultParallelism (2 in local[2]): a
+    one-fragment table is read by that many tasks; an explicit option wins."""
+    from pyspark.sql.functions import spark_partition_id
+
+    db_dir = str(tmp_path / "db")
+    n = 50000
+    table = pa.table({"id": pa.array(range(n), pa.int64()),
+                      "x": pa.array([i * 0.5 for i in range(n)], pa.float64())})
+    lancedb.connect(db_dir).create_table("one", table)
+
+    def frame(**options):
+        reader = (spark.read.format(FORMAT_NAME).option("source", db_dir).option("table", "one")
+                  .option("batch_size", "1000"))
+        for key, value in options.items():
+            reader = reader.option(key, value)
+        return reader.load()
+
+    assert spark.sparkContext.defaultParallelism == 2
+    cases = [({}, 2), ({"partition_rows": "10000"}, 5), ({"target_partitions": "4"}, 4),
+             ({"target_partitions": "1"}, 1)]
+    for options, want in cases:
+        df = frame(**options)
+        assert df.rdd.getNumPartitions() == want, options
+        got = df.select("id", "x", spark_partition_id().alias("part")).collect()
+        ids = [r["id"] for r in got]
+        assert len(ids) == n and sorted(ids) == list(range(n)), options
+        assert all(r["x"] == r["id"] * 0.5 for r in got)
+        assert len({r["part"] for r in got}) == want, options
 
 
 def _run_available_now(spark, db_dir: str, table: str, target: str, checkpoint: str,

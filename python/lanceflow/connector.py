@@ -165,8 +165,10 @@ class LakeflowConnect:
 
     # Partition mixins (SupportsPartition, SupportsPartitionedStream). Descriptors are JSON
     # objects that carry the table version they read, so an executor's fresh (unpickled)
-    # instance reads exactly the rows the driver planned: one partition per Lance fragment for
-    # local tables, per page range (option partition_rows) of the pinned version for Cloud tables.
+    # instance reads exactly the rows the driver planned: for local tables one partition per
+    # Lance fragment (larger fragments split into row ranges of partition_rows rows), or with
+    # option target_partitions about that many partitions of equal physical rows; per page range
+    # (option partition_rows) of the pinned version for Cloud tables.
 
     def is_partitioned(self, table_name: str) -> bool:
         return True

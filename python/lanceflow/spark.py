@@ -16,7 +16,10 @@ Options (all strings, as Spark passes them): ``table`` (or ``tableName``), ``sou
 LanceDB directory or ``db://PROJECT``), the connection keys (``api_key``, ``region``,
 ``host_override``...) and every table option of the connector (``columns``, ``filter_expression``,
 ``ingestion_type``, ``cursor_field``, ``primary_keys``, ``batch_size``,
-``max_records_per_batch``...). They are handed to ``lanceflow.LakeflowConnect`` unchanged
+``max_records_per_batch``, ``partition_rows``, ``target_partitions``...). ``register(spark)``
+defaults ``target_partitions`` to the session's ``defaultParallelism`` (batch reads of local
+tables: one partition per core) unless the reader sets ``partition_rows`` or
+``target_partitions``. They are handed to ``lanceflow.LakeflowConnect`` unchanged
 (Spark lower-cases option names; the connector's names are lower case). Option values are never
 logged or put into error messages: the API key travels in the same map.
 
@@ -342,10 +345,18 @@ def _is_partitioned(connector: Any, table: str, options: Dict[str, str]) -> bool
 class LanceflowDataSource(DataSource):
     """``spark.read.format("lanceflow")`` / ``spark.readStream.format("lanceflow")``."""
 
+    # Options used when the reader gives neither them nor partition_rows: register() sets
+    # target_partitions to the session's default parallelism on the class it registers (the
+    # data source runs in Python workers, which have no SparkSession to ask).
+    default_options: Dict[str, str] = {}
+
     def __init__(self, options: Dict[str, str]):
         super().__init__(options)
         self._options = _connector_options(options)
         self._table = _table_name(self._options)
+        if not any(k in self._options for k in _SIZING_OPTIONS):
+            for key, value in self.default_options.items():
+                self._options.setdefault(key, value)
 
     @classmethod
     def name(cls) -> str:
@@ -362,9 +373,36 @@ class LanceflowDataSource(DataSource):
         return LanceflowStreamReader(self._options, self._table, schema)
 
 
+# Options that size batch partitions: one given by the reader turns the session default off.
+_SIZING_OPTIONS = ("partition_rows", "target_partitions")
+
+
+def _default_parallelism(spark) -> Optional[int]:
+    """The session's default parallelism (cores of a local or static cluster), or None when the
+    session cannot tell (Spark Connect has no SparkContext)."""
+    try:
+        value = int(spark.sparkContext.defaultParallelism)
+    except Exception:  # noqa: BLE001 - Spark Connect raises its own not-supported errors
+        return None
+    return value if value >= 1 else None
+
+
 def register(spark) -> None:
-    """Registers the ``lanceflow`` format with a SparkSession (needs PySpark 4.0 or later)."""
-    spark.dataSource.register(LanceflowDataSource)
+    """Registers the ``lanceflow`` format with a SparkSession (needs PySpark 4.0 or later).
+
+    Batch reads of local tables default ``target_partitions`` to the session's
+    ``defaultParallelism`` (one partition per core: every Python task has a fixed cost, so more,
+    smaller partitions are slower); ``.option("partition_rows", ...)`` or
+    ``.option("target_partitions", ...)`` given by the reader wins."""
+    parallelism = _default_parallelism(spark)
+    if parallelism is None:
+        spark.dataSource.register(LanceflowDataSource)
+        return
+    # A subclass carrying the value: Spark pickles the class (with its attributes) to the
+    # Python workers that instantiate it.
+    source = type("LanceflowSessionDataSource", (LanceflowDataSource,),
+                  {"default_options": {"target_partitions": str(parallelism)}})
+    spark.dataSource.register(source)
 
 
 __all__: List[str] = [

@@ -1323,23 +1323,50 @@ namespace {
 
 constexpr int64_t kDefaultPartitionRows = 100'000;
 constexpr int64_t kMaxPartitionRows = 100'000'000;
+constexpr int64_t kMaxTargetPartitions = 1'000'000;
 
-// Option partition_rows, rounded up to a multiple of batch_size.
-Result<int64_t> PartitionRows(const Options& options, int64_t batch_size) {
-  int64_t n = kDefaultPartitionRows;
-  auto it = options.find("partition_rows");
-  if (it != options.end()) {
-    const std::string& v = it->second;
-    int64_t parsed = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
-    if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || parsed < 1 ||
-        parsed > kMaxPartitionRows) {
-      return Status::Invalid("option partition_rows: expected an integer in 1.." +
-                             std::to_string(kMaxPartitionRows));
-    }
-    n = parsed;
+// An integer option in [1, max]; nullopt when absent.
+Result<std::optional<int64_t>> PositiveOption(const Options& options, const char* name,
+                                              int64_t max) {
+  auto it = options.find(name);
+  if (it == options.end()) return std::optional<int64_t>();
+  const std::string& v = it->second;
+  int64_t parsed = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+  if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || parsed < 1 ||
+      parsed > max) {
+    return Status::Invalid(std::string("option ") + name + ": expected an integer in 1.." +
+                           std::to_string(max));
   }
-  return (n + batch_size - 1) / batch_size * batch_size;
+  return std::optional<int64_t>(parsed);
+}
+
+// How batch and stream partitions are sized (options partition_rows, target_partitions).
+struct PartitionSizing {
+  int64_t rows = kDefaultPartitionRows;  // partition_rows, a multiple of batch_size
+  bool explicit_rows = false;             // partition_rows was given
+  std::optional<int64_t> target;          // target_partitions
+  int64_t batch_size = 1;
+
+  // Rows per batch partition of a table of `total_physical_rows` rows in fragments: spread over
+  // about `target` partitions unless partition_rows was given.
+  int64_t RowsFor(int64_t total_physical_rows) const {
+    if (explicit_rows || !target) return rows;
+    const int64_t per = (total_physical_rows + *target - 1) / *target;
+    return std::max(batch_size, RoundUp(per));
+  }
+  int64_t RoundUp(int64_t n) const { return (n + batch_size - 1) / batch_size * batch_size; }
+};
+
+Result<PartitionSizing> Sizing(const Options& options, int64_t batch_size) {
+  PartitionSizing s;
+  s.batch_size = batch_size;
+  LF_ASSIGN_OR_RETURN(auto rows, PositiveOption(options, "partition_rows", kMaxPartitionRows));
+  LF_ASSIGN_OR_RETURN(s.target,
+                      PositiveOption(options, "target_partitions", kMaxTargetPartitions));
+  s.explicit_rows = rows.has_value();
+  s.rows = s.RoundUp(rows.value_or(kDefaultPartitionRows));
+  return s;
 }
 
 std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::strict); }
@@ -1355,7 +1382,8 @@ ojson DescriptorHead(const ResolvedTable& t) {
 Result<std::vector<std::string>> MakePartitions(source::Source* src, const ResolvedTable& t,
                                                 const Options& options,
                                                 const std::pair<ojson, ojson>* range) {
-  LF_ASSIGN_OR_RETURN(int64_t part_rows, PartitionRows(options, t.options.batch_size));
+  LF_ASSIGN_OR_RETURN(PartitionSizing sizing, Sizing(options, t.options.batch_size));
+  int64_t part_rows = sizing.rows;
   std::vector<std::string> out;
   auto add_range = [&](ojson d) {
     if (range) {
@@ -1366,11 +1394,24 @@ Result<std::vector<std::string>> MakePartitions(source::Source* src, const Resol
   };
   auto fragments = src->ListFragments(t.name, t.version);
   if (fragments.ok()) {
-    // Batch: one per fragment. Stream: fragments grouped to about part_rows stored rows each
+    // Batch: one per fragment, or with target_partitions fragments grouped so that groups end
+    // at the first fragment crossing each multiple of part_rows (about total / part_rows
+    // groups of similar size). Stream: fragments grouped to about part_rows stored rows each
     // (the range usually holds far fewer rows than the table, so one per fragment would make
     // mostly empty tasks).
+    // (Versions that record no row counts keep one partition per fragment.)
+    bool spread = !range && !sizing.explicit_rows && sizing.target.has_value() &&
+                  !fragments->empty();
+    int64_t total = 0;
+    for (const auto& f : *fragments) {
+      if (f.physical_rows <= 0) spread = false;
+      total += std::max<int64_t>(0, f.physical_rows);
+    }
+    if (spread) part_rows = sizing.RowsFor(total);
     std::vector<uint64_t> group;
     int64_t group_rows = 0;
+    int64_t seen_rows = 0;  // physical rows of the fragments before the current one
+    int64_t next_cut = part_rows;
     auto flush = [&] {
       if (group.empty()) return;
       ojson d = DescriptorHead(t);
@@ -1383,17 +1424,28 @@ Result<std::vector<std::string>> MakePartitions(source::Source* src, const Resol
       if (!range && f.physical_rows > part_rows) {
         // Batch: a large fragment is split into ranges of part_rows physical rows, so a
         // one-fragment table still spreads over the cluster's cores.
+        flush();
         for (int64_t b = 0; b < f.physical_rows; b += part_rows) {
           ojson d = DescriptorHead(t);
           d["fragments"] = std::vector<uint64_t>{f.id};
           d["rows"] = std::vector<int64_t>{b, std::min(f.physical_rows, b + part_rows)};
           add_range(std::move(d));
         }
+        seen_rows += f.physical_rows;
+        next_cut = (seen_rows / part_rows + 1) * part_rows;
         continue;
       }
       group.push_back(f.id);
+      seen_rows += f.physical_rows;
       group_rows += std::max<int64_t>(1, f.physical_rows - f.deleted_rows);
-      if (!range || group_rows >= part_rows) flush();
+      if (spread) {
+        if (seen_rows >= next_cut) {
+          flush();
+          next_cut = (seen_rows / part_rows + 1) * part_rows;
+        }
+      } else if (!range || group_rows >= part_rows) {
+        flush();
+      }
     }
     flush();
     if (out.empty()) add_range(DescriptorHead(t));  // no fragment: one partition, no rows

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "golden_tables_test_util.h"
 #include "lanceflow/arrow/json_writer.h"
 #include "memory_source_test_util.h"
 
@@ -838,6 +839,141 @@ TEST(ConnectIncremental, WorkAndMemoryFollowTheBatchSizes) {
   // One pass over the cursor/key columns and one selecting the batch's rows.
   EXPECT_EQ(src->stats.scans, 2);
   EXPECT_LE(src->stats.max_batch_rows, 4096);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Option target_partitions (batch partitions of sources with fragments: the golden local tables)
+
+// Every row of `parts` read by fresh instances, as sorted JSON lines (a multiset).
+std::vector<std::string> ReadAllParts(const std::string& table,
+                                      const std::vector<std::string>& parts, const Options& o) {
+  std::vector<std::string> lines;
+  for (const auto& p : parts) {
+    auto r = testing::FreshGoldenConnect()->ReadPartition(table, p, o);
+    EXPECT_TRUE(r.ok()) << p << ": " << r.status().ToString();
+    if (!r.ok()) continue;
+    testing::AppendRecordJsonLines(r->records.get(), p, &lines);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::vector<std::string> ReadWholeSnapshot(const std::string& table, const Options& o) {
+  std::vector<std::string> lines;
+  auto r = testing::FreshGoldenConnect()->ReadTable(table, "{}", o);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (r.ok()) testing::AppendRecordJsonLines(r->records.get(), table, &lines);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST(ConnectTargetPartitions, SpreadsTheTableOverAboutThatManyPartitions) {
+  const json expected = testing::LoadGoldenExpected();
+  auto db = testing::OpenGoldenDb();
+  ASSERT_NE(db, nullptr);
+  int single_fragment_tables = 0, multi_fragment_tables = 0;
+  for (auto it = expected.begin(); it != expected.end(); ++it) {
+    const std::string table = it.key();
+    SCOPED_TRACE(table);
+    Options base = testing::GoldenOptions(it.value());
+    base["ingestion_type"] = "snapshot";
+    base.erase("cursor_field");
+    base["batch_size"] = "1";
+    const auto whole = ReadWholeSnapshot(table, base);
+    ASSERT_FALSE(whole.empty());
+    LakeflowConnect probe(db);
+    auto frags = db->ListFragments(table, *probe.PinnedVersion(table));
+    ASSERT_TRUE(frags.ok());
+    int64_t physical = 0;
+    for (const auto& f : *frags) physical += f.physical_rows;
+    (frags->size() == 1 ? single_fragment_tables : multi_fragment_tables)++;
+    for (int64_t target : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{5}, int64_t{100000}}) {
+      SCOPED_TRACE("target_partitions " + std::to_string(target));
+      Options o = base;
+      o["target_partitions"] = std::to_string(target);
+      auto parts = testing::FreshGoldenConnect()->GetPartitions(table, o);
+      ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+      const int64_t n = static_cast<int64_t>(parts->size());
+      // Rows per partition: ceil(physical / target) (batch_size 1 rounds nothing).
+      const int64_t per = (physical + target - 1) / target;
+      if (target == 1) {
+        EXPECT_EQ(n, 1);
+      } else if (target >= physical) {
+        EXPECT_EQ(n, physical);  // one physical row each
+      } else if (frags->size() == 1) {
+        EXPECT_EQ(n, (physical + per - 1) / per);
+      } else {
+        EXPECT_GE(n, std::min<int64_t>(target, static_cast<int64_t>(frags->size())) / 2);
+        EXPECT_LE(n, target + static_cast<int64_t>(frags->size()));
+      }
+      int64_t range_rows = 0;
+      for (const auto& p : *parts) {
+        const json d = json::parse(p);
+        if (d.contains("rows")) {
+          const int64_t len = d["rows"][1].get<int64_t>() - d["rows"][0].get<int64_t>();
+          EXPECT_LE(len, per) << p;
+          range_rows += len;
+        }
+      }
+      if (frags->size() == 1 && n > 1) {
+        EXPECT_EQ(range_rows, physical);
+      }
+      // Every live row exactly once.
+      EXPECT_EQ(ReadAllParts(table, *parts, o), whole);
+      // Deterministic for a fresh instance.
+      EXPECT_EQ(*testing::FreshGoldenConnect()->GetPartitions(table, o), *parts);
+    }
+    // Rounded up to batch_size, never below it.
+    Options batched = base;
+    batched["batch_size"] = "4";
+    batched["target_partitions"] = "100000";
+    auto parts = testing::FreshGoldenConnect()->GetPartitions(table, batched);
+    ASSERT_TRUE(parts.ok());
+    for (const auto& p : *parts) {
+      const json d = json::parse(p);
+      if (d.contains("rows")) {
+        const int64_t b = d["rows"][0].get<int64_t>(), e = d["rows"][1].get<int64_t>();
+        EXPECT_EQ(b % 4, 0) << p;
+        EXPECT_LE(e - b, 4) << p;
+      }
+    }
+    EXPECT_EQ(ReadAllParts(table, *parts, batched), whole);
+    // An explicit partition_rows wins over target_partitions.
+    Options by_rows = base;
+    by_rows["partition_rows"] = "2";
+    auto want = testing::FreshGoldenConnect()->GetPartitions(table, by_rows);
+    ASSERT_TRUE(want.ok());
+    by_rows["target_partitions"] = "1";
+    EXPECT_EQ(*testing::FreshGoldenConnect()->GetPartitions(table, by_rows), *want);
+  }
+  EXPECT_GE(single_fragment_tables, 1);
+  EXPECT_GE(multi_fragment_tables, 1);
+}
+
+TEST(ConnectTargetPartitions, BadValuesAreOneLineErrors) {
+  auto c = testing::FreshGoldenConnect();
+  const std::string table = testing::LoadGoldenExpected().begin().key();
+  for (const char* bad : {"0", "-1", "", "two", "1.5", " 2", "2x", "1000001",
+                          "99999999999999999999"}) {
+    SCOPED_TRACE(bad);
+    for (const char* key : {"target_partitions", "partition_rows"}) {
+      if (std::string(key) == "partition_rows" && std::string(bad) == "1000001") continue;
+      Options o = {{key, bad}};
+      auto parts = c->GetPartitions(table, o);
+      ASSERT_FALSE(parts.ok());
+      EXPECT_EQ(parts.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(parts.status().message().rfind(std::string("option ") + key + ": ", 0), 0u)
+          << parts.status().message();
+      EXPECT_EQ(parts.status().message().find('\n'), std::string::npos);
+    }
+  }
+  // Also refused with an explicit partition_rows, and by stream partitions.
+  auto both = c->GetPartitions(table, {{"partition_rows", "10"}, {"target_partitions", "0"}});
+  EXPECT_FALSE(both.ok());
+  auto latest = c->LatestOffset(table, {}, "{}");
+  ASSERT_TRUE(latest.ok());
+  auto stream = c->GetStreamPartitions(table, {{"target_partitions", "x"}}, "{}", *latest);
+  EXPECT_FALSE(stream.ok());
 }
 
 }  // namespace

@@ -156,12 +156,19 @@ class LakeflowConnect {
   // orders them; the lookback of cdc tables applies as in ReadTable).
   // Option partition_rows (1..100000000, default 100000; rounded up to a multiple of
   // batch_size) sizes offset ranges and fragment row ranges, and groups fragments of stream
-  // partitions.
+  // partitions. Option target_partitions (1..1000000; the Spark data source defaults it to the
+  // cluster's default parallelism) applies to batch partitions of sources with fragments when
+  // partition_rows is not given: the rows per partition become ceil(physical rows of the table
+  // / target_partitions), rounded up to a multiple of batch_size, and fragments smaller than
+  // that are grouped (a group ends at the fragment crossing each multiple of it), so the table
+  // spreads over about target_partitions partitions of similar size (more when fragment
+  // boundaries fall badly; versions without row counts keep one partition per fragment).
 
   // Batch: partitions covering every row of `table` (options columns and filter_expression
   // applied; incremental tables included, rows with a null cursor too) at the pinned version:
   // one per fragment for sources with fragments (local tables; a fragment of more than
-  // partition_rows rows is split into row ranges), else offset ranges of partition_rows rows,
+  // partition_rows rows is split into row ranges; with target_partitions, sized as said
+  // above), else offset ranges of partition_rows rows,
   // else one. Never empty: a table without fragments (or, with offset
   // ranges, without matching rows) gets one {"table":T,"version":V} partition.
   Result<std::vector<std::string>> GetPartitions(const std::string& table,
