@@ -1,5 +1,6 @@
 """The PySpark data source `lanceflow` (python/lanceflow/spark.py) in real Spark (pyspark 4.0,
-local mode) with Delta Lake (delta-spark, jars from Maven Central).
+local mode) with Delta Lake (delta-spark, jars from Maven Central). With the environment
+LANCEFLOW_SPARK_DATASOURCE=jvm the same checks apply to the JVM data source (lanceflow-spark.jar).
 
 Sources are written by the official engine (lancedb, pinned in requirements.txt); expected
 values come from the engine's own rows under the documented Spark mapping (every integer a
@@ -36,6 +37,10 @@ from fixtures.sync_all_types import (SCHEMA, canon, expected_rows, first_differe
 from lanceflow.spark import FORMAT_NAME, register  # noqa: E402
 
 STREAM_TIMEOUT_S = 300
+# tests/test_spark_jvm.py runs this suite again in a child process with the JVM data source
+# (lanceflow-spark.jar at LANCEFLOW_SPARK_JAR) serving the format: the same checks, the other
+# implementation.
+JVM_MODE = os.environ.get("LANCEFLOW_SPARK_DATASOURCE") == "jvm"
 
 
 def _package_root() -> str:
@@ -59,9 +64,12 @@ def spark():
                .config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "2"))
+    if JVM_MODE:
+        builder = builder.config("spark.jars", os.environ["LANCEFLOW_SPARK_JAR"])
     session = configure_spark_with_delta_pip(builder).getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    register(session)
+    # With the jar on the class path the JVM source serves the format and register() leaves it.
+    assert register(session) is (not JVM_MODE)
     yield session
     session.stop()
 

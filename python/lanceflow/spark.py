@@ -387,22 +387,30 @@ def _default_parallelism(spark) -> Optional[int]:
     return value if value >= 1 else None
 
 
-def register(spark) -> None:
+def register(spark) -> bool:
     """Registers the ``lanceflow`` format with a SparkSession (needs PySpark 4.0 or later).
 
     Batch reads of local tables default ``target_partitions`` to the session's
     ``defaultParallelism`` (one partition per core: every Python task has a fixed cost, so more,
     smaller partitions are slower); ``.option("partition_rows", ...)`` or
-    ``.option("target_partitions", ...)`` given by the reader wins."""
+    ``.option("target_partitions", ...)`` given by the reader wins.
+
+    When the JVM data source (``lanceflow-spark.jar``, see ``lanceflow.jvm``) is on the session's
+    class path it already serves the format ``lanceflow`` (Spark refuses a second source of the
+    same name), so nothing is registered; returns whether the Python source was registered."""
+    from lanceflow import jvm
+    if jvm.available(spark):
+        return False
     parallelism = _default_parallelism(spark)
     if parallelism is None:
         spark.dataSource.register(LanceflowDataSource)
-        return
+        return True
     # A subclass carrying the value: Spark pickles the class (with its attributes) to the
     # Python workers that instantiate it.
     source = type("LanceflowSessionDataSource", (LanceflowDataSource,),
                   {"default_options": {"target_partitions": str(parallelism)}})
     spark.dataSource.register(source)
+    return True
 
 
 __all__: List[str] = [

@@ -1349,11 +1349,12 @@ struct PartitionSizing {
   int64_t batch_size = 1;
 
   // Rows per batch partition of a table of `total_physical_rows` rows in fragments: spread over
-  // about `target` partitions unless partition_rows was given.
+  // about `target` partitions unless partition_rows was given. Not rounded to batch_size: a
+  // columnar reader asks for large batches, and rounding would merge a small table's
+  // partitions into one (a partition's last batch is simply shorter).
   int64_t RowsFor(int64_t total_physical_rows) const {
     if (explicit_rows || !target) return rows;
-    const int64_t per = (total_physical_rows + *target - 1) / *target;
-    return std::max(batch_size, RoundUp(per));
+    return std::max<int64_t>(1, (total_physical_rows + *target - 1) / *target);
   }
   int64_t RoundUp(int64_t n) const { return (n + batch_size - 1) / batch_size * batch_size; }
 };

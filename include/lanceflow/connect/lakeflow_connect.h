@@ -159,7 +159,7 @@ class LakeflowConnect {
   // partitions. Option target_partitions (1..1000000; the Spark data source defaults it to the
   // cluster's default parallelism) applies to batch partitions of sources with fragments when
   // partition_rows is not given: the rows per partition become ceil(physical rows of the table
-  // / target_partitions), rounded up to a multiple of batch_size, and fragments smaller than
+  // / target_partitions) (not rounded to batch_size), and fragments smaller than
   // that are grouped (a group ends at the fragment crossing each multiple of it), so the table
   // spreads over about target_partitions partitions of similar size (more when fragment
   // boundaries fall badly; versions without row counts keep one partition per fragment).
