@@ -307,6 +307,33 @@ def test_errors_carry_the_cli_message(golden, which):
                                                                                     {})
 
 
+def test_errors_while_pyarrow_reads_are_lanceflow_errors(tmp_path):
+    """A failure in the middle of an Arrow read (a data file damaged after the read started)
+    reaches the caller as the lanceflow exception with the CLI's one-line message, not as a
+    pyarrow exception."""
+    db_dir = str(tmp_path / "db")
+    tbl = lancedb.connect(db_dir).create_table(
+        "t", pa.table({"id": pa.array(range(0, 3000), pa.int64())}))
+    tbl.add(pa.table({"id": pa.array(range(3000, 6000), pa.int64())}))
+    conn = lanceflow.LakeflowConnect({"source": db_dir})
+    parts = conn.get_partitions("t", {"partition_rows": "100000"})
+    assert len(parts) == 2
+    reader = conn.read_partition_arrow("t", parts[1], {"batch_size": "500"})
+    data_dir = os.path.join(db_dir, "t.lance", "data")
+    for name in os.listdir(data_dir):  # every data file loses its footer
+        path = os.path.join(data_dir, name)
+        with open(path, "r+b") as f:
+            f.truncate(os.path.getsize(path) // 2)
+    with pytest.raises(lanceflow.LanceflowError) as info:
+        reader.read_all()
+    message = str(info.value)
+    assert "\n" not in message and ".lance" in message, message
+    assert not isinstance(info.value, pa.ArrowException)
+    reader, _ = conn.read_table_arrow("t", None, {})
+    with pytest.raises(lanceflow.LanceflowError):
+        reader.read_all()
+
+
 def test_secrets_stay_out_of_repr_and_errors(golden):
     server = golden["server"]
     secret = "sk-python-test-wrong-key-123"

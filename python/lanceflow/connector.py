@@ -27,7 +27,7 @@ import json
 import threading
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
-from lanceflow import _native
+from lanceflow import _native, errors
 
 _SECRET_KEYS = ("api_key",)
 
@@ -66,6 +66,38 @@ def _json_records(reader) -> Iterator[dict]:
 
 
 _STRUCT_TYPE = None
+
+
+# The C stream interface carries an errno and the message; pyarrow turns them into its own
+# exceptions. Readers handed out re-raise them as the lanceflow exception of that errno, with
+# the same one-line message.
+def _arrow_reader(native_reader):
+    import pyarrow as pa
+    inner = pa.RecordBatchReader.from_stream(native_reader)
+
+    def batches():
+        try:
+            yield from inner
+        except (pa.ArrowException, OSError) as e:
+            raise _error_of_arrow(e) from None
+
+    return pa.RecordBatchReader.from_batches(inner.schema, batches())
+
+
+def _error_of_arrow(e: Exception) -> errors.LanceflowError:
+    import pyarrow as pa
+    message = str(e).strip()
+    # pyarrow may prefix the status kind ("Invalid: ..."); the message is ours after it.
+    for prefix in ("Invalid: ", "NotImplemented: ", "IOError: ", "Unknown error: "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if isinstance(e, pa.ArrowNotImplementedError):
+        return errors.NotSupportedError(message)
+    if isinstance(e, pa.ArrowInvalid):
+        return errors.InvalidArgumentError(message)
+    if isinstance(e, (FileNotFoundError, pa.ArrowKeyError)):
+        return errors.NotFoundError(message)
+    return errors.SourceIOError(message)
 
 
 def _struct_type():
@@ -153,15 +185,13 @@ class LakeflowConnect:
     def read_table_arrow(self, table_name: str, start_offset: Optional[Mapping[str, Any]],
                          table_options: Mapping[str, Any]):
         """(pyarrow.RecordBatchReader, end offset)."""
-        import pyarrow as pa
         reader, end = self._read(table_name, start_offset, table_options, deletes=False)
-        return pa.RecordBatchReader.from_stream(reader), json.loads(end)
+        return _arrow_reader(reader), json.loads(end)
 
     def read_table_deletes_arrow(self, table_name: str, start_offset: Optional[Mapping[str, Any]],
                                  table_options: Mapping[str, Any]):
-        import pyarrow as pa
         reader, end = self._read(table_name, start_offset, table_options, deletes=True)
-        return pa.RecordBatchReader.from_stream(reader), json.loads(end)
+        return _arrow_reader(reader), json.loads(end)
 
     # Partition mixins (SupportsPartition, SupportsPartitionedStream). Descriptors are JSON
     # objects that carry the table version they read, so an executor's fresh (unpickled)
@@ -211,9 +241,7 @@ class LakeflowConnect:
     def read_partition_arrow(self, table_name: str, partition: Mapping[str, Any],
                              table_options: Mapping[str, Any]):
         """The partition's rows as a pyarrow.RecordBatchReader (column buffers not copied)."""
-        import pyarrow as pa
-        reader = self._read_partition(table_name, partition, table_options)
-        return pa.RecordBatchReader.from_stream(reader)
+        return _arrow_reader(self._read_partition(table_name, partition, table_options))
 
     def _read_partition(self, table_name, partition, table_options):
         if not isinstance(partition, Mapping):
