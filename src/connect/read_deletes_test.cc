@@ -4,14 +4,10 @@
 // engine itself reports live at each version.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
-#include "lanceflow/arrow/json_writer.h"
+#include "golden_tables_test_util.h"
 #include "lanceflow/connect/lakeflow_connect.h"
-#include "lanceflow/lance/local_source.h"
 
 namespace lanceflow::connect {
 namespace {
@@ -19,18 +15,9 @@ namespace {
 using json = nlohmann::json;
 constexpr const char* kDir = "tests/golden/connect_deletes";
 
-json Expected() {
-  std::ifstream f(std::string(kDir) + "/expected.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return json::parse(ss.str());
-}
+json Expected() { return testing::LoadGoldenExpected(kDir); }
 
-std::shared_ptr<lance::LocalSource> Source() {
-  auto src = lance::LocalSource::Open(std::string(kDir) + "/db");
-  EXPECT_TRUE(src.ok()) << src.status().ToString();
-  return std::shared_ptr<lance::LocalSource>(std::move(*src));
-}
+std::shared_ptr<source::Source> Source() { return testing::OpenGoldenDb(kDir); }
 
 const Options kOptions = {{"ingestion_type", "cdc_with_deletes"},
                           {"primary_keys", "id"},
@@ -48,16 +35,9 @@ Deletes ReadDeletes(LakeflowConnect* c, const std::string& table, const std::str
   EXPECT_TRUE(r.ok()) << table << ": " << r.status().ToString();
   if (!r.ok()) return out;
   out.end = r->end_offset;
-  while (true) {
-    auto b = r->records->Next();
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    if (!b.ok() || !*b) break;
-    std::string lines;
-    EXPECT_TRUE(arrow::AppendJsonLines(**b, &lines).ok());
-    std::stringstream ss(lines);
-    std::string line;
-    while (std::getline(ss, line)) out.rows.push_back(json::parse(line));
-  }
+  std::vector<std::string> lines;
+  testing::AppendRecordJsonLines(r->records.get(), table, &lines);
+  for (const auto& line : lines) out.rows.push_back(json::parse(line));
   return out;
 }
 
