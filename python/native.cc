@@ -51,13 +51,7 @@ struct StatusError {
 };
 
 // One line, secrets replaced by "***": what the CLI prints after "lanceflow: error: ".
-std::string OneLine(const Status& st) {
-  std::string msg = Redact(st.message());
-  for (char& c : msg) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return msg;
-}
+std::string OneLine(const Status& st) { return RedactedLine(st.message()); }
 
 void Check(const Status& st) {
   if (!st.ok()) throw StatusError{st.code(), OneLine(st)};

@@ -40,13 +40,7 @@ struct StatusError {
   std::string message;
 };
 
-std::string OneLine(const Status& st) {
-  std::string msg = Redact(st.message());
-  for (char& c : msg) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return msg;
-}
+std::string OneLine(const Status& st) { return RedactedLine(st.message()); }
 
 void Check(const Status& st) {
   if (!st.ok()) throw StatusError{OneLine(st)};
@@ -234,6 +228,21 @@ auto Locked(ConnectorHandle* c, F&& f) {
   return f(*c->state->conn);
 }
 
+// The common shape of the calls on one table: the connector, the table name and the options
+// converted, then f(connection, table, options) under the lock, its result returned to Java.
+template <typename T, typename F>
+T OnTable(JNIEnv* env, T fallback, jlong h, jstring table, jobjectArray kv, F&& f) {
+  return Guard<T>(env, fallback, [&] {
+    auto* c = AsConnector(h);
+    auto name = ToString(env, table, "the table name");
+    auto options = ToOptions(env, kv);
+    auto result = Locked(c, [&](connect::LakeflowConnect& conn) {
+      return Check(f(conn, name, options));
+    });
+    return ToJava(env, result);
+  });
+}
+
 }  // namespace
 }  // namespace lanceflow::jni
 
@@ -242,7 +251,7 @@ using lanceflow::jni::AsReader;
 using lanceflow::jni::Check;
 using lanceflow::jni::ConnectorHandle;
 using lanceflow::jni::Guard;
-using lanceflow::jni::Locked;
+using lanceflow::jni::OnTable;
 using lanceflow::jni::ReaderHandle;
 using lanceflow::jni::StatusError;
 using lanceflow::jni::ToJava;
@@ -277,57 +286,37 @@ JNIEXPORT void JNICALL Java_io_lanceflow_spark_NativeBridge_disconnect(JNIEnv* e
 JNIEXPORT jstring JNICALL Java_io_lanceflow_spark_NativeBridge_tableSchema(JNIEnv* env, jclass,
                                                                            jlong h, jstring table,
                                                                            jobjectArray kv) {
-  return Guard<jstring>(env, nullptr, [&] {
-    auto* c = AsConnector(h);
-    auto name = ToString(env, table, "the table name");
-    auto options = ToOptions(env, kv);
-    auto json = Locked(c, [&](connect::LakeflowConnect& conn) {
-      return Check(conn.GetTableSchema(name, options));
-    });
-    return ToJava(env, json);
-  });
+  return OnTable<jstring>(env, nullptr, h, table, kv,
+                          [](connect::LakeflowConnect& conn, const std::string& name,
+                             const connect::Options& o) { return conn.GetTableSchema(name, o); });
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_lanceflow_spark_NativeBridge_partitions(
     JNIEnv* env, jclass, jlong h, jstring table, jobjectArray kv) {
-  return Guard<jobjectArray>(env, nullptr, [&] {
-    auto* c = AsConnector(h);
-    auto name = ToString(env, table, "the table name");
-    auto options = ToOptions(env, kv);
-    auto parts = Locked(c, [&](connect::LakeflowConnect& conn) {
-      return Check(conn.GetPartitions(name, options));
-    });
-    return ToJava(env, parts);
-  });
+  return OnTable<jobjectArray>(
+      env, nullptr, h, table, kv,
+      [](connect::LakeflowConnect& conn, const std::string& name, const connect::Options& o) {
+        return conn.GetPartitions(name, o);
+      });
 }
 
 JNIEXPORT jstring JNICALL Java_io_lanceflow_spark_NativeBridge_latestOffset(
     JNIEnv* env, jclass, jlong h, jstring table, jobjectArray kv, jstring start) {
-  return Guard<jstring>(env, nullptr, [&] {
-    auto* c = AsConnector(h);
-    auto name = ToString(env, table, "the table name");
-    auto options = ToOptions(env, kv);
-    auto from = ToString(env, start, "the start offset");
-    auto end = Locked(c, [&](connect::LakeflowConnect& conn) {
-      return Check(conn.LatestOffset(name, options, from));
-    });
-    return ToJava(env, end);
-  });
+  return OnTable<jstring>(
+      env, nullptr, h, table, kv,
+      [&](connect::LakeflowConnect& conn, const std::string& name, const connect::Options& o) {
+        return conn.LatestOffset(name, o, ToString(env, start, "the start offset"));
+      });
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_lanceflow_spark_NativeBridge_streamPartitions(
     JNIEnv* env, jclass, jlong h, jstring table, jobjectArray kv, jstring start, jstring end) {
-  return Guard<jobjectArray>(env, nullptr, [&] {
-    auto* c = AsConnector(h);
-    auto name = ToString(env, table, "the table name");
-    auto options = ToOptions(env, kv);
-    auto from = ToString(env, start, "the start offset");
-    auto to = ToString(env, end, "the end offset");
-    auto parts = Locked(c, [&](connect::LakeflowConnect& conn) {
-      return Check(conn.GetStreamPartitions(name, options, from, to));
-    });
-    return ToJava(env, parts);
-  });
+  return OnTable<jobjectArray>(
+      env, nullptr, h, table, kv,
+      [&](connect::LakeflowConnect& conn, const std::string& name, const connect::Options& o) {
+        return conn.GetStreamPartitions(name, o, ToString(env, start, "the start offset"),
+                                        ToString(env, end, "the end offset"));
+      });
 }
 
 JNIEXPORT jlong JNICALL Java_io_lanceflow_spark_NativeBridge_openPartition(

@@ -33,11 +33,7 @@ constexpr const char* kVersion = "lanceflow 0.1.0";
 
 int Fail(const Status& st) {
   if (st.ok() || st.code() == StatusCode::kCancelled) return 0;  // Cancelled: our reader left
-  std::string msg = Redact(st.message());
-  for (char& c : msg) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  std::fprintf(stderr, "lanceflow: error: %s\n", msg.c_str());
+  std::fprintf(stderr, "lanceflow: error: %s\n", RedactedLine(st.message()).c_str());
   return 1;
 }
 

@@ -61,5 +61,11 @@ TEST(RedactTest, ReplacesRegisteredSecrets) {
   EXPECT_EQ(Redact("ab cd"), "ab cd");
 }
 
+TEST(RedactTest, RedactedLineFoldsLineBreaks) {
+  RegisterSecret("sk-line-secret-456");
+  EXPECT_EQ(RedactedLine("first\nsecond\r\nkey sk-line-secret-456"), "first second  key ***");
+  EXPECT_EQ(RedactedLine(""), "");
+}
+
 }  // namespace
 }  // namespace lanceflow

@@ -43,6 +43,14 @@ std::string Redact(std::string_view text) {
   return out;
 }
 
+std::string RedactedLine(std::string_view text) {
+  std::string out = Redact(text);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
 LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
 

@@ -14,6 +14,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kOff = 4 };
 void RegisterSecret(std::string secret);
 // `text` with every registered secret replaced by "***".
 std::string Redact(std::string_view text);
+// Redact(text) on one line: line breaks become spaces. What error messages become wherever they
+// leave the program (the CLI's "lanceflow: error: ...", Python and Java exceptions).
+std::string RedactedLine(std::string_view text);
 
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();

@@ -12,6 +12,12 @@ final class LanceflowInputPartition implements InputPartition {
     this.descriptor = descriptor;
   }
 
+  static InputPartition[] of(String[] descriptors) {
+    InputPartition[] out = new InputPartition[descriptors.length];
+    for (int i = 0; i < descriptors.length; ++i) out[i] = new LanceflowInputPartition(descriptors[i]);
+    return out;
+  }
+
   @Override
   public String toString() {
     return "LanceflowInputPartition(" + descriptor + ")";

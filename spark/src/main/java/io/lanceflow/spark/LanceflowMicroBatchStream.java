@@ -106,11 +106,7 @@ final class LanceflowMicroBatchStream implements MicroBatchStream, SupportsTrigg
     } finally {
       if (c != pinned) c.close();
     }
-    InputPartition[] out = new InputPartition[descriptors.length];
-    for (int i = 0; i < descriptors.length; ++i) {
-      out[i] = new LanceflowInputPartition(descriptors[i]);
-    }
-    return out;
+    return LanceflowInputPartition.of(descriptors);
   }
 
   @Override

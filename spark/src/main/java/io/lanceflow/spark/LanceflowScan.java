@@ -61,11 +61,7 @@ final class LanceflowScan implements Scan, Batch {
     try (Connector c = new Connector(plan)) {
       descriptors = c.partitions(plan);
     }
-    InputPartition[] out = new InputPartition[descriptors.length];
-    for (int i = 0; i < descriptors.length; ++i) {
-      out[i] = new LanceflowInputPartition(descriptors[i]);
-    }
-    return out;
+    return LanceflowInputPartition.of(descriptors);
   }
 
   @Override
