@@ -40,10 +40,11 @@ CHILD_TIMEOUT_S = 600
 # --------------------------------------------------------------------------------------------
 # Child side: one Spark session with the jar, one case, results pickled to a file.
 
-def _session(jar: str):
+def _session(jar: str, java_options: str = ""):
     from pyspark.sql import SparkSession
     builder = (SparkSession.builder.master("local[2]").appName("lanceflow-jvm-test")
                .config("spark.jars", jar)
+               .config("spark.driver.extraJavaOptions", java_options)
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
@@ -162,7 +163,7 @@ def child_main(argv) -> None:
     case, args_path, out_path = argv
     with open(args_path) as f:
         args = json.load(f)
-    spark = _session(args["jar"])
+    spark = _session(args["jar"], args.get("java_options", ""))
     try:
         result = CHILD_CASES[case](spark, args)
     finally:
@@ -350,6 +351,24 @@ def test_unicode_names_cross_the_jni_boundary(tmp_path, jar):
     assert got["names"]["types"] == {"id": "bigint", odd: "string"}
     assert got["names"]["rows"] == [{"id": 1, odd: "a\U0001F600"}, {"id": 2, odd: None},
                                     {"id": 3, odd: "\u00e9t\u00e9"}]
+
+
+def test_native_library_from_a_system_property(tmp_path, jar):
+    """-Dlanceflow.native.library loads the given library instead of extracting the jar's copy
+    (for temporary directories mounted noexec)."""
+    import zipfile
+    lib = tmp_path / "liblanceflow_jni.so"
+    with zipfile.ZipFile(jar) as z:
+        lib.write_bytes(z.read("io/lanceflow/spark/native/liblanceflow_jni.so"))
+    java_tmp = tmp_path / "java-tmp"
+    java_tmp.mkdir()
+    db_dir = str(tmp_path / "db")
+    lancedb.connect(db_dir).create_table("t", pa.table({"id": pa.array([3, 1, 2], pa.int64())}))
+    got = run_child(tmp_path, "rows", {
+        "jar": jar, "reads": {"t": {"source": db_dir, "table": "t"}},
+        "java_options": f"-Dlanceflow.native.library={lib} -Djava.io.tmpdir={java_tmp}"})
+    assert got["t"]["rows"] == [{"id": 1}, {"id": 2}, {"id": 3}]
+    assert not [n for n in os.listdir(java_tmp) if n.startswith("liblanceflow_jni")]
 
 
 def test_partitions_each_row_once(tmp_path, jar):
